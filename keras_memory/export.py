@@ -1,0 +1,253 @@
+"""Export Keras models for TensorFlow Serving.
+
+TF Serving watches a base directory laid out as
+`<base_dir>/<model_name>/<version>/saved_model.pb` and serves the highest
+integer version. `export_for_serving` writes that layout with one
+`serving_default` signature whose input keys are the model's input names and
+whose output keys are its output names, so clients send
+`{"inputs": {"clock": [...]}}` and read `{"outputs": {"waveform": [...]}}`.
+
+The export is traced without XLA (`jit_compile` is never baked in: TF
+Serving's GPU build cannot find an XLA compiler at load time) and on the CPU,
+so that no cuDNN-only kernel enters the graph. This module needs the
+TensorFlow package; the model may have been built on any Keras backend that
+`keras.export.ExportArchive` supports.
+
+`predict_in_fresh_process` loads an export in a new Python process in which
+`keras_memory` cannot be imported: what a serving host sees.
+"""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import keras
+import numpy as np
+
+from keras_memory import validation
+
+SIGNATURE_KEY = "serving_default"
+
+# Model names become directory names and URL path segments in TF Serving's
+# REST API (/v1/models/<name>:predict).
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _existing_versions(model_dir):
+    if not model_dir.is_dir():
+        return []
+    return sorted(
+        int(entry.name)
+        for entry in model_dir.iterdir()
+        if entry.is_dir() and entry.name.isdigit()
+    )
+
+
+def _input_specs(model):
+    import tensorflow as tf
+
+    inputs = getattr(model, "inputs", None)
+    if not inputs:
+        raise ValueError(
+            "Received an invalid value for argument `model`: it has no "
+            "defined inputs. Build it from `keras.Input` (functional API) or "
+            f"call it on data before exporting. Got {model!r}."
+        )
+    names = [tensor.name for tensor in inputs]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            "Received an invalid value for argument `model`: its input names "
+            f"must be unique to become signature keys, got {names}."
+        )
+    return [
+        tf.TensorSpec(tensor.shape, tensor.dtype, name=tensor.name)
+        for tensor in inputs
+    ]
+
+
+def export_for_serving(model, base_dir, name, version=None):
+    """Writes `model` as a SavedModel in TF Serving's directory layout.
+
+    Args:
+        model: A built Keras model with named inputs (`keras.Input(...,
+            name=...)`); its `output_names` become the output keys.
+        base_dir: The serving base directory (`--model_base_path`'s parent).
+        name: The model name, TF Serving's `--model_name`: letters, digits,
+            `_`, `.` and `-`.
+        version: Positive integer version. Default: `None`, one more than
+            the highest version already in `<base_dir>/<name>`, or 1.
+
+    Returns:
+        The `pathlib.Path` of the written `<base_dir>/<name>/<version>`.
+
+    Raises:
+        ValueError: for a bad `name`, `version` or `model`.
+        FileExistsError: when that version already exists. Versions are
+            immutable once served; pick a new one.
+
+    Example:
+
+    ```python
+    path = export_for_serving(model, "serving", "clockwork")
+    # serving/clockwork/1, then serving/clockwork/2 on the next call
+    ```
+    """
+    if not isinstance(name, str) or not _MODEL_NAME.match(name):
+        raise validation.invalid_argument(
+            "name",
+            "a model name of letters, digits, '_', '.' and '-'",
+            name,
+        )
+    if version is not None:
+        version = validation.check_positive_int("version", version)
+    specs = _input_specs(model)
+    output_names = list(model.output_names)
+
+    model_dir = pathlib.Path(base_dir) / name
+    if version is None:
+        version = max(_existing_versions(model_dir), default=0) + 1
+    export_dir = model_dir / str(version)
+    if export_dir.exists():
+        raise FileExistsError(
+            f"Version {version} of model {name!r} already exists at "
+            f"{export_dir}. Served versions must not change: pass "
+            "`version=None` for the next free version, or remove it first."
+        )
+
+    import tensorflow as tf
+
+    def serve(*tensors):
+        outputs = model(
+            tensors[0] if len(tensors) == 1 else list(tensors),
+            training=False,
+        )
+        return dict(zip(output_names, keras.tree.flatten(outputs)))
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    with tf.device("/CPU:0"):
+        # The first endpoint is also written as `serving_default`.
+        archive.add_endpoint("serve", serve, input_signature=specs)
+
+    # TF Serving polls the model directory and loads a numeric directory as
+    # soon as it appears, so write under a temporary name and rename.
+    model_dir.mkdir(parents=True, exist_ok=True)
+    staging_dir = pathlib.Path(
+        tempfile.mkdtemp(prefix=f".staging-{version}-", dir=model_dir)
+    )
+    try:
+        with tf.device("/CPU:0"):
+            archive.write_out(str(staging_dir), verbose=False)
+        os.rename(staging_dir, export_dir)
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+    return export_dir
+
+
+# Run by `predict_in_fresh_process`. `sys.modules[...] = None` makes any
+# `import keras_memory` fail, as on a serving host without the package.
+_FRESH_PROCESS_SCRIPT = r"""
+import json, sys
+sys.modules["keras_memory"] = None
+export_dir, inputs_path, outputs_path = sys.argv[1:4]
+import numpy as np
+import tensorflow as tf
+try:
+    import keras_memory  # noqa: F401
+except ImportError:
+    pass
+else:
+    raise SystemExit("keras_memory must not be importable here")
+signature = tf.saved_model.load(export_dir).signatures["serving_default"]
+with np.load(inputs_path) as inputs:
+    feed = {key: tf.constant(inputs[key]) for key in inputs.files}
+outputs = signature(**feed)
+np.savez(outputs_path, **{key: value.numpy() for key, value in outputs.items()})
+"""
+
+
+def predict_in_fresh_process(export_dir, inputs, timeout=600):
+    """Calls an export's `serving_default` in a new process without us.
+
+    The child process imports only NumPy and TensorFlow; `keras_memory` is
+    made unimportable there, so a success shows that the SavedModel needs
+    nothing from this package at serving time.
+
+    Args:
+        export_dir: A versioned export directory (as returned by
+            `export_for_serving`).
+        inputs: Dict mapping signature input keys to NumPy arrays.
+        timeout: Seconds to wait for the child process.
+
+    Returns:
+        Dict mapping signature output keys to NumPy arrays.
+
+    Raises:
+        RuntimeError: with the child's stderr when it fails.
+    """
+    if not isinstance(inputs, dict):
+        raise validation.invalid_argument(
+            "inputs", "a dict of signature input name to array", type(inputs)
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        inputs_path = os.path.join(scratch, "inputs.npz")
+        outputs_path = os.path.join(scratch, "outputs.npz")
+        np.savez(inputs_path, **{k: np.asarray(v) for k, v in inputs.items()})
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _FRESH_PROCESS_SCRIPT,
+                str(export_dir),
+                inputs_path,
+                outputs_path,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=scratch,  # keep the project checkout off sys.path
+            env=env,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"Loading {export_dir} in a fresh process failed "
+                f"(exit {result.returncode}):\n{result.stderr[-4000:]}"
+            )
+        with np.load(outputs_path) as outputs:
+            return {key: outputs[key] for key in outputs.files}
+
+
+def describe_signature(export_dir):
+    """Input and output keys, shapes and dtypes of `serving_default`.
+
+    Returns:
+        A JSON-serializable dict `{"inputs": {...}, "outputs": {...}}`.
+    """
+    import tensorflow as tf
+
+    signature = tf.saved_model.load(str(export_dir)).signatures[SIGNATURE_KEY]
+
+    def describe(specs):
+        return {
+            key: {"shape": spec.shape.as_list(), "dtype": spec.dtype.name}
+            for key, spec in specs.items()
+        }
+
+    return {
+        "inputs": describe(signature.structured_input_signature[1]),
+        "outputs": describe(signature.structured_outputs),
+    }
+
+
+__all__ = [
+    "SIGNATURE_KEY",
+    "describe_signature",
+    "export_for_serving",
+    "predict_in_fresh_process",
+]
+

@@ -1,0 +1,27 @@
+"""Helpers for the `keras.layers.RNN` subclasses that pair with our cells.
+
+Each public cell comes with an RNN layer (as `LSTMCell` comes with `LSTM`)
+that builds the cell from its own constructor arguments and flattens the
+cell's arguments into its config. These helpers keep that pairing identical
+across layers.
+"""
+
+# Keys every `keras.layers.Layer.get_config()` holds; the RNN layer owns
+# them, so they are dropped from the cell's config when it is merged in.
+_BASE_LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
+
+
+def cell_arguments(cell):
+    """The cell's constructor arguments, without the base layer's keys."""
+    return {
+        key: value
+        for key, value in cell.get_config().items()
+        if key not in _BASE_LAYER_KEYS
+    }
+
+
+def rnn_layer_config(rnn_layer):
+    """Config of an RNN subclass: RNN options plus the cell's arguments."""
+    base_config = super(type(rnn_layer), rnn_layer).get_config()
+    del base_config["cell"]
+    return {**base_config, **cell_arguments(rnn_layer.cell)}
