@@ -203,7 +203,8 @@ def predict_in_fresh_process(export_dir, inputs, timeout=600):
                 sys.executable,
                 "-c",
                 _FRESH_PROCESS_SCRIPT,
-                str(export_dir),
+                # The child runs in a scratch directory: pass an absolute path.
+                str(pathlib.Path(export_dir).resolve()),
                 inputs_path,
                 outputs_path,
             ],

@@ -1,0 +1,224 @@
+"""The `keras-memory` command: demo, train, export and info.
+
+Keras and TensorFlow are imported inside the subcommands, so `--help` answers
+at once.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+
+DEMO_RECIPE = "clockwork-waveform"
+
+
+def _quiet_tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 or str(value) != text.strip():
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _print_header(text):
+    print(f"\n== {text} ==", flush=True)
+
+
+def run_demo(args):
+    """Train, measure, export for TF Serving, reload without us, plot."""
+    _quiet_tensorflow()
+    import keras
+    import numpy as np
+
+    from keras_memory.export import export_for_serving, predict_in_fresh_process
+    from keras_memory.recipes import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    output_dir = pathlib.Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+    epochs = args.epochs or recipe.default_epochs
+
+    _print_header(f"{recipe.name}: {recipe.description}")
+    model = recipe.build_model()
+    before = recipe.evaluate(model)
+    print(f"{recipe.metric_name} before training: {before:.4f}")
+
+    _print_header(f"Training for {epochs} epochs on {keras.backend.backend()}")
+    recipe.train(model, epochs, verbose=1)
+    after = recipe.evaluate(model)
+    print(f"{recipe.metric_name} before training: {before:.4f}")
+    print(f"{recipe.metric_name} after training:  {after:.4f}")
+    model_path = output_dir / f"{recipe.name}.keras"
+    model.save(model_path)
+    print(f"Saved the Keras model to {model_path}")
+
+    _print_header("Exporting for TensorFlow Serving")
+    export_dir = export_for_serving(model, args.serving_dir, recipe.name)
+    print(f"Wrote {export_dir} (serve it with --model_base_path={export_dir.parent.resolve()})")
+
+    _print_header("Calling the export in a fresh process without keras_memory")
+    inputs = recipe.example_inputs()
+    served = predict_in_fresh_process(export_dir, inputs)
+    # The model takes its inputs in its own structure, not keyed by name.
+    model_inputs = [inputs[tensor.name] for tensor in model.inputs]
+    in_process = keras.tree.flatten(
+        model.predict(model_inputs[0] if len(model_inputs) == 1 else model_inputs, verbose=0)
+    )
+    for (key, value), expected in zip(served.items(), in_process):
+        difference = float(np.max(np.abs(value - expected)))
+        preview = np.array2string(value.reshape(-1)[:6], precision=3, separator=", ")
+        print(f"{key}: shape {value.shape}, first values {preview}")
+        print(f"largest difference from the in-process Keras model: {difference:.2e}")
+
+    figure_path = output_dir / f"{recipe.name}.png"
+    recipe.plot(model, figure_path)
+    _print_header("Done")
+    print(f"Figure of what the model learned: {figure_path}")
+    return 0
+
+
+def run_train(args):
+    _quiet_tensorflow()
+    import keras
+
+    from keras_memory.recipes import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    keras.utils.set_random_seed(args.seed)
+    model = recipe.build_model()
+    recipe.train(model, args.epochs or recipe.default_epochs, verbose=1)
+    print(f"{recipe.metric_name}: {recipe.evaluate(model):.4f}")
+    output = pathlib.Path(args.output or f"{recipe.name}.keras")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model.save(output)
+    print(f"Saved {output}")
+    return 0
+
+
+def run_export(args):
+    _quiet_tensorflow()
+    import keras
+
+    import keras_memory  # noqa: F401  (registers the layers for loading)
+    from keras_memory.export import describe_signature, export_for_serving
+
+    model_path = pathlib.Path(args.model)
+    if not model_path.is_file():
+        raise SystemExit(f"keras-memory export: no such model file: {model_path}")
+    model = keras.saving.load_model(model_path)
+    name = args.name or model_path.stem
+    export_dir = export_for_serving(model, args.base_dir, name, args.version)
+    print(f"Wrote {export_dir}")
+    print(json.dumps(describe_signature(export_dir), indent=2))
+    return 0
+
+
+def run_info(args):
+    import keras_memory
+    from keras_memory import applications, layers
+    from keras_memory.recipes import available_recipes
+
+    recipes = available_recipes()
+    info = {
+        "version": keras_memory.__version__,
+        "layers": list(layers.__all__),
+        "applications": list(applications.__all__),
+        "recipes": {name: r.description for name, r in recipes.items()},
+    }
+    if args.format == "json":
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"keras_memory {info['version']}")
+    print("\nLayers:")
+    for name in info["layers"]:
+        print(f"  {name}")
+    print("\nApplications:")
+    for name in info["applications"] or ["(none yet)"]:
+        print(f"  {name}")
+    print("\nTraining recipes (keras-memory train NAME):")
+    for name, description in info["recipes"].items():
+        print(f"  {name}: {description}")
+    return 0
+
+
+def build_parser():
+    from keras_memory.version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="keras-memory",
+        description="Neural memory and multiscale recurrence for Keras 3.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="train a small model, export it for TF Serving and plot it",
+        description=(
+            "Train a recipe's model on its generated task (a minute or two on "
+            "a CPU), print its metric before and after, export it for TF "
+            "Serving, call the export in a fresh process that cannot import "
+            "keras_memory, and write a PNG figure."
+        ),
+    )
+    demo.add_argument("--recipe", default=DEMO_RECIPE, help=f"default: {DEMO_RECIPE}")
+    demo.add_argument("--epochs", type=_positive_int, help="default: the recipe's")
+    demo.add_argument("--output-dir", default="demo_output", help="model and figure; default: demo_output")
+    demo.add_argument("--serving-dir", default="serving", help="TF Serving base directory; default: serving")
+    demo.add_argument("--seed", type=int, default=0, help="default: 0")
+    demo.set_defaults(handler=run_demo)
+
+    train = commands.add_parser(
+        "train",
+        help="train a recipe's model and save it as .keras",
+        description="Train a named recipe and save the model as a .keras file.",
+    )
+    train.add_argument("recipe", help="recipe name (see `keras-memory info`)")
+    train.add_argument("--epochs", type=_positive_int, help="default: the recipe's")
+    train.add_argument("--output", help="default: <recipe>.keras")
+    train.add_argument("--seed", type=int, default=0, help="default: 0")
+    train.set_defaults(handler=run_train)
+
+    export = commands.add_parser(
+        "export",
+        help="export a .keras model in TF Serving's layout",
+        description=(
+            "Write <base-dir>/<name>/<version>/ with a serving_default "
+            "signature keyed by the model's input and output names."
+        ),
+    )
+    export.add_argument("model", help="path to a .keras file")
+    export.add_argument("--base-dir", default="serving", help="default: serving")
+    export.add_argument("--name", help="model name; default: the file's stem")
+    export.add_argument("--version", type=_positive_int, help="default: next free version")
+    export.set_defaults(handler=run_export)
+
+    info = commands.add_parser(
+        "info",
+        help="list the layers, applications and recipes",
+        description="List the public layers, applications and training recipes.",
+    )
+    info.add_argument("--format", choices=("text", "json"), default="text")
+    info.set_defaults(handler=run_info)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, FileExistsError) as error:
+        print(f"keras-memory {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

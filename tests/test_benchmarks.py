@@ -1,0 +1,50 @@
+"""Smoke test of the benchmark scripts in `benchmarks/`."""
+
+import math
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def markdown_rows(text):
+    """The header and body rows of the first markdown table in `text`."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in lines
+        if not set(line) <= set("|-: ")
+    ]
+    return rows[0], rows[1:]
+
+
+def test_clockwork_benchmark_quick_markdown():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/clockwork.py",
+            "--quick",
+            "--format",
+            "markdown",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    header, rows = markdown_rows(result.stdout)
+    mode, jit, ratio = (
+        header.index(name) for name in ("mode", "jit_compile", "ratio")
+    )
+    combinations = {(row[mode], row[jit]) for row in rows}
+    assert combinations == {
+        (m, j) for m in ("train", "predict") for j in ("False", "True")
+    }
+    assert len(rows) == 4
+    for row in rows:
+        value = float(row[ratio])
+        assert math.isfinite(value) and value > 0, row
+    assert "no arithmetic is saved in this implementation" in result.stdout
