@@ -98,13 +98,20 @@ def positive_int(text):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Time ClockworkRNN against SimpleRNN of the same size.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--units", type=positive_int, default=128)
-    parser.add_argument("--num-modules", type=positive_int, default=8)
-    parser.add_argument("--timesteps", type=positive_int, default=128)
-    parser.add_argument("--batch-size", type=positive_int, default=32)
-    parser.add_argument("--features", type=positive_int, default=8)
-    parser.add_argument("--repeats", type=positive_int, default=20)
+    flags = [
+        ("--units", 128, "hidden size of both layers"),
+        ("--num-modules", 8, "Clockwork modules (periods 1, 2, 4, ...)"),
+        ("--timesteps", 128, "sequence length"),
+        ("--batch-size", 32, "batch size"),
+        ("--features", 8, "input features per step"),
+        ("--repeats", 20, "timed calls per model and (mode, jit) row"),
+    ]
+    for flag, default, help_text in flags:
+        parser.add_argument(
+            flag, type=positive_int, default=default, help=help_text
+        )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -112,7 +119,10 @@ def parse_args(argv=None):
         "(overrides the size and repeat flags)",
     )
     parser.add_argument(
-        "--format", choices=("table", "markdown"), default="table"
+        "--format",
+        choices=("table", "markdown"),
+        default="table",
+        help="markdown prints a table to paste into docs",
     )
     args = parser.parse_args(argv)
     if args.quick:

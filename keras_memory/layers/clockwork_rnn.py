@@ -58,7 +58,7 @@ class ClockworkRNN(keras.layers.RNN):
     >>> import numpy as np
     >>> from keras_memory.layers import ClockworkRNN
     >>> layer = ClockworkRNN(16, periods=[1, 2, 4, 8], return_sequences=True)
-    >>> layer(np.zeros((2, 10, 1), "float32")).shape
+    >>> tuple(layer(np.zeros((2, 10, 1), "float32")).shape)
     (2, 10, 16)
 
     Reference:

@@ -103,7 +103,7 @@ class ClockworkRNNCell(keras.layers.Layer):
     >>> from keras_memory.layers import ClockworkRNNCell
     >>> cell = ClockworkRNNCell(8, periods=[1, 2, 4, 8])
     >>> layer = keras.layers.RNN(cell, return_sequences=True)
-    >>> layer(np.ones((2, 5, 3), "float32")).shape
+    >>> tuple(layer(np.ones((2, 5, 3), "float32")).shape)
     (2, 5, 8)
 
     Reference:

@@ -1,0 +1,101 @@
+"""The keras-memory command, called as a user would."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from keras_memory import cli
+
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+
+
+def _run(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "keras_memory.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=ENV,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["export"], ["info"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*command, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: keras-memory")
+    assert " ".join(["keras-memory", *command]) in text
+
+
+def test_info_lists_layers_and_recipes(capsys):
+    assert cli.main(["info", "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["layers"] == ["ClockworkRNN", "ClockworkRNNCell"]
+    assert info["applications"] == []
+    assert "clockwork-waveform" in info["recipes"]
+    assert cli.main(["info"]) == 0
+    assert "ClockworkRNNCell" in capsys.readouterr().out
+
+
+def test_unknown_recipe_is_a_clear_error(capsys):
+    assert cli.main(["train", "no-such-task"]) == 2
+    error = capsys.readouterr().err
+    assert "argument `name`" in error and "'no-such-task'" in error
+    assert "clockwork-waveform" in error
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "two", "1.5"])
+def test_epochs_must_be_a_positive_integer(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "clockwork-waveform", "--epochs", value])
+    assert exit_info.value.code == 2
+    assert f"expected a positive integer, got '{value}'" in capsys.readouterr().err
+
+
+def test_train_then_export(tmp_path):
+    trained = _run(
+        "train", "clockwork-waveform", "--epochs", "1", "--output", "cw.keras",
+        cwd=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "NMSE:" in trained.stdout
+    assert (tmp_path / "cw.keras").is_file()
+
+    exported = _run("export", "cw.keras", "--base-dir", "serving", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    signature = json.loads(exported.stdout.split("\n", 1)[1])
+    assert list(signature["inputs"]) == ["clock"]
+    assert list(signature["outputs"]) == ["waveform"]
+    assert (tmp_path / "serving" / "cw" / "1" / "saved_model.pb").is_file()
+
+    again = _run("export", "cw.keras", "--base-dir", "serving", "--version", "1", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "Version 1 of model 'cw' already exists" in again.stderr
+
+    missing = _run("export", "nothing.keras", cwd=tmp_path)
+    assert missing.returncode != 0
+    assert "no such model file: nothing.keras" in missing.stderr
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    demo = _run("demo", "--epochs", "2", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    out = demo.stdout
+    before = float(out.split("NMSE before training:")[1].split()[0])
+    after = float(out.split("NMSE after training:")[1].split()[0])
+    assert after < before / 2  # two epochs (200 updates) already learn
+    assert "Epoch 2/2" in out  # the Keras progress bar
+    export_dir = tmp_path / "serving" / "clockwork-waveform" / "1"
+    assert (export_dir / "saved_model.pb").is_file()
+    difference = float(out.split("largest difference from the in-process Keras model:")[1].split()[0])
+    assert difference < 1e-5
+    figure = tmp_path / "demo_output" / "clockwork-waveform.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "demo_output" / "clockwork-waveform.keras").is_file()

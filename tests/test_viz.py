@@ -1,0 +1,24 @@
+"""Figures: the right panels, with the data that was passed in."""
+
+import numpy as np
+
+from keras_memory.viz import plot_clockwork
+
+
+def test_plot_clockwork_draws_signal_clock_and_states(tmp_path):
+    t = np.arange(16)
+    target, prediction = np.sin(t / 3.0), np.cos(t / 3.0)
+    hidden = np.arange(16 * 4, dtype="float32").reshape(16, 4)
+    path = tmp_path / "clockwork.png"
+    figure = plot_clockwork(target, prediction, hidden, periods=[1, 4], path=path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    signal_axis, clock_axis, state_axis = figure.axes
+    target_line, prediction_line = signal_axis.get_lines()
+    np.testing.assert_array_equal(target_line.get_ydata(), target)
+    np.testing.assert_array_equal(prediction_line.get_ydata(), prediction)
+    clock = clock_axis.get_images()[0].get_array()
+    np.testing.assert_array_equal(clock[0], np.ones(16))  # T=1: every step
+    np.testing.assert_array_equal(clock[1], t % 4 == 0)  # T=4
+    np.testing.assert_array_equal(state_axis.get_images()[0].get_array(), hidden.T)
+    assert [l.get_text() for l in clock_axis.get_yticklabels()] == ["T=1", "T=4"]
