@@ -298,33 +298,14 @@ class ClockworkRNNCell(keras.layers.Layer):
             "periods": list(self.periods),
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer
-            ),
-            "recurrent_initializer": keras.initializers.serialize(
-                self.recurrent_initializer
-            ),
-            "bias_initializer": keras.initializers.serialize(
-                self.bias_initializer
-            ),
-            "kernel_regularizer": keras.regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "recurrent_regularizer": keras.regularizers.serialize(
-                self.recurrent_regularizer
-            ),
-            "bias_regularizer": keras.regularizers.serialize(
-                self.bias_regularizer
-            ),
-            "kernel_constraint": keras.constraints.serialize(
-                self.kernel_constraint
-            ),
-            "recurrent_constraint": keras.constraints.serialize(
-                self.recurrent_constraint
-            ),
-            "bias_constraint": keras.constraints.serialize(
-                self.bias_constraint
-            ),
         }
+        for weight in ("kernel", "recurrent", "bias"):
+            for kind, module in (
+                ("initializer", keras.initializers),
+                ("regularizer", keras.regularizers),
+                ("constraint", keras.constraints),
+            ):
+                key = f"{weight}_{kind}"
+                config[key] = module.serialize(getattr(self, key))
         base_config = super().get_config()
         return {**base_config, **config}
