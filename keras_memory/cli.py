@@ -1,7 +1,9 @@
 """The `keras-memory` command: demo, train, export and info.
 
-Keras and TensorFlow are imported inside the subcommands, so `--help` answers
-at once.
+Importing `keras_memory` imports Keras (it registers the layers for
+`.keras` loading), so even `--help` takes the few seconds of a TensorFlow
+import; the heavier modules (export, recipes, matplotlib) load only in the
+subcommand that needs them.
 """
 
 import argparse
@@ -37,7 +39,11 @@ def run_demo(args):
     import keras
     import numpy as np
 
-    from keras_memory.export import export_for_serving, predict_in_fresh_process
+    from keras_memory.export import (
+        export_for_serving,
+        named_outputs,
+        predict_in_fresh_process,
+    )
     from keras_memory.recipes import get_recipe
 
     recipe = get_recipe(args.recipe)
@@ -69,11 +75,12 @@ def run_demo(args):
     served = predict_in_fresh_process(export_dir, inputs)
     # The model takes its inputs in its own structure, not keyed by name.
     model_inputs = [inputs[tensor.name] for tensor in model.inputs]
-    in_process = keras.tree.flatten(
-        model.predict(model_inputs[0] if len(model_inputs) == 1 else model_inputs, verbose=0)
+    in_process = named_outputs(
+        model,
+        model.predict(model_inputs[0] if len(model_inputs) == 1 else model_inputs, verbose=0),
     )
-    for (key, value), expected in zip(served.items(), in_process):
-        difference = float(np.max(np.abs(value - expected)))
+    for key, value in served.items():
+        difference = float(np.max(np.abs(value - in_process[key])))
         preview = np.array2string(value.reshape(-1)[:6], precision=3, separator=", ")
         print(f"{key}: shape {value.shape}, first values {preview}")
         print(f"largest difference from the in-process Keras model: {difference:.2e}")

@@ -4,8 +4,9 @@ TF Serving watches a base directory laid out as
 `<base_dir>/<model_name>/<version>/saved_model.pb` and serves the highest
 integer version. `export_for_serving` writes that layout with one
 `serving_default` signature whose input keys are the model's input names and
-whose output keys are its output names, so clients send
-`{"inputs": {"clock": [...]}}` and read `{"outputs": {"waveform": [...]}}`.
+whose output keys are its output names, so REST clients send
+`{"inputs": {"clock": [...]}}` and read `{"outputs": ...}`: the bare tensor
+for a model with one output, a dict keyed by output name for several.
 
 The export is traced without XLA (`jit_compile` is never baked in: TF
 Serving's GPU build cannot find an XLA compiler at load time) and on the CPU,
@@ -69,6 +70,49 @@ def _input_specs(model):
     ]
 
 
+def named_outputs(model, outputs):
+    """`model`'s outputs as a dict keyed by output name.
+
+    Dict outputs keep their own keys; a tensor or a list of tensors is keyed
+    by `model.output_names` in order. The export's signature and callers
+    comparing with it use this one rule.
+    """
+    if isinstance(outputs, dict):
+        return dict(outputs)
+    return dict(zip(model.output_names, keras.tree.flatten(outputs)))
+
+
+def _claim_version(model_dir, version):
+    """Claims `version` for this process, or returns False if it is taken.
+
+    The claim is a lock file that TF Serving ignores (its name is not a
+    number), created with O_EXCL so that two exporters never both win.
+    """
+    if (model_dir / str(version)).exists():
+        return False
+    try:
+        os.close(
+            os.open(model_dir / f".version-{version}.lock", os.O_CREAT | os.O_EXCL)
+        )
+    except FileExistsError:
+        return False
+    if (model_dir / str(version)).exists():  # finished just before our claim
+        os.remove(model_dir / f".version-{version}.lock")
+        return False
+    return True
+
+
+def _readable_like_a_new_directory(path):
+    # mkdtemp makes 0700 directories; a server running as another user must
+    # be able to read the version, as with any directory we create.
+    umask = os.umask(0)
+    os.umask(umask)
+    for directory, _, files in os.walk(path):
+        os.chmod(directory, 0o777 & ~umask)
+        for file in files:
+            os.chmod(os.path.join(directory, file), 0o666 & ~umask)
+
+
 def export_for_serving(model, base_dir, name, version=None):
     """Writes `model` as a SavedModel in TF Serving's directory layout.
 
@@ -105,18 +149,6 @@ def export_for_serving(model, base_dir, name, version=None):
     if version is not None:
         version = validation.check_positive_int("version", version)
     specs = _input_specs(model)
-    output_names = list(model.output_names)
-
-    model_dir = pathlib.Path(base_dir) / name
-    if version is None:
-        version = max(_existing_versions(model_dir), default=0) + 1
-    export_dir = model_dir / str(version)
-    if export_dir.exists():
-        raise FileExistsError(
-            f"Version {version} of model {name!r} already exists at "
-            f"{export_dir}. Served versions must not change: pass "
-            "`version=None` for the next free version, or remove it first."
-        )
 
     import tensorflow as tf
 
@@ -125,7 +157,7 @@ def export_for_serving(model, base_dir, name, version=None):
             tensors[0] if len(tensors) == 1 else list(tensors),
             training=False,
         )
-        return dict(zip(output_names, keras.tree.flatten(outputs)))
+        return named_outputs(model, outputs)
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -133,18 +165,34 @@ def export_for_serving(model, base_dir, name, version=None):
         # The first endpoint is also written as `serving_default`.
         archive.add_endpoint("serve", serve, input_signature=specs)
 
-    # TF Serving polls the model directory and loads a numeric directory as
-    # soon as it appears, so write under a temporary name and rename.
+    model_dir = pathlib.Path(base_dir) / name
     model_dir.mkdir(parents=True, exist_ok=True)
+    if version is None:
+        version = max(_existing_versions(model_dir), default=0) + 1
+        while not _claim_version(model_dir, version):
+            version += 1
+    elif not _claim_version(model_dir, version):
+        raise FileExistsError(
+            f"Version {version} of model {name!r} already exists at "
+            f"{model_dir / str(version)} (or is being written). Served "
+            "versions must not change: export under a new version, or "
+            "remove this one first."
+        )
+    export_dir = model_dir / str(version)
+
+    # TF Serving polls the model directory and loads a numeric directory as
+    # soon as it appears, so write under a hidden name and rename.
     staging_dir = pathlib.Path(
         tempfile.mkdtemp(prefix=f".staging-{version}-", dir=model_dir)
     )
     try:
         with tf.device("/CPU:0"):
             archive.write_out(str(staging_dir), verbose=False)
+        _readable_like_a_new_directory(staging_dir)
         os.rename(staging_dir, export_dir)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
+        os.remove(model_dir / f".version-{version}.lock")
     return export_dir
 
 
@@ -249,6 +297,7 @@ __all__ = [
     "SIGNATURE_KEY",
     "describe_signature",
     "export_for_serving",
+    "named_outputs",
     "predict_in_fresh_process",
 ]
 

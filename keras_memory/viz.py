@@ -1,28 +1,24 @@
 """Matplotlib figures of what the models learned.
 
-Every function draws on a new figure, saves it when `path` is given, and
-returns the `matplotlib.figure.Figure`. The Agg backend is used when no
-display is configured, so the functions work on servers and in tests.
+Every function draws a new `matplotlib.figure.Figure`, saves it when `path`
+is given, and returns it. The figures are made without `pyplot`, so they
+leave the user's backend and pyplot's figure list alone, work on servers with
+no display, and still render when returned in a notebook.
 """
 
 import numpy as np
 
 
-def _pyplot():
-    import matplotlib
+def _new_figure(**kwargs):
+    from matplotlib.figure import Figure
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kwargs)
 
 
-def _finish(plt, figure, path):
+def _finish(figure, path):
     figure.tight_layout()
     if path is not None:
         figure.savefig(path, dpi=110)
-        plt.close(figure)
     return figure
 
 
@@ -44,7 +40,6 @@ def plot_clockwork(target, prediction, hidden_states, periods, path=None):
     Returns:
         The `matplotlib.figure.Figure`.
     """
-    plt = _pyplot()
     target = np.asarray(target).reshape(-1)
     prediction = np.asarray(prediction).reshape(-1)
     hidden_states = np.asarray(hidden_states, "float32")
@@ -52,12 +47,9 @@ def plot_clockwork(target, prediction, hidden_states, periods, path=None):
     periods = list(periods)
     active = np.arange(timesteps)[:, None] % np.array(periods)[None, :] == 0
 
-    figure, (signal_axis, clock_axis, state_axis) = plt.subplots(
-        3,
-        1,
-        figsize=(10, 7.5),
-        sharex=True,
-        gridspec_kw={"height_ratios": [2.2, 1, 2.2]},
+    figure = _new_figure(figsize=(10, 7.5))
+    signal_axis, clock_axis, state_axis = figure.subplots(
+        3, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1, 2.2]}
     )
     signal_axis.plot(target, color="black", linewidth=2, label="target")
     signal_axis.plot(prediction, color="tab:orange", linewidth=1.2, label="generated")
@@ -90,4 +82,4 @@ def plot_clockwork(target, prediction, hidden_states, periods, path=None):
     state_axis.set_yticklabels([f"T={p}" for p in periods])
     state_axis.set_ylabel("hidden state h_t")
     state_axis.set_xlabel("time step t")
-    return _finish(plt, figure, path)
+    return _finish(figure, path)

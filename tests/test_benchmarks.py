@@ -48,3 +48,24 @@ def test_clockwork_benchmark_quick_markdown():
         value = float(row[ratio])
         assert math.isfinite(value) and value > 0, row
     assert "no arithmetic is saved in this implementation" in result.stdout
+
+
+def test_clockwork_generation_benchmark_quick():
+    result = subprocess.run(
+        [sys.executable, "benchmarks/clockwork_generation.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    header, rows = markdown_rows(result.stdout)
+    assert [row[0].split("(")[0] for row in rows] == [
+        "ClockworkRNN", "SimpleRNN", "LSTM"
+    ]
+    parameters = [int(row[header.index("effective parameters")]) for row in rows]
+    # Matched sizes: each baseline is the smallest width reaching the budget.
+    assert all(p >= parameters[0] for p in parameters[1:])
+    for row in rows:
+        nmse = float(row[header.index("NMSE")])
+        assert math.isfinite(nmse) and nmse >= 0, row

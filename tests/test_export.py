@@ -234,3 +234,43 @@ def test_tensorflow_model_server_rest_predict(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_exported_files_are_readable_by_another_user(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = export_for_serving(_clockwork_model(), tmp_path, "clockwork")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o755
+    assert (path / "saved_model.pb").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_version_being_written_elsewhere_is_not_taken(tmp_path):
+    # Another exporter holds the claim on version 1 and has not finished.
+    (tmp_path / "clockwork").mkdir()
+    (tmp_path / "clockwork" / ".version-1.lock").touch()
+    with pytest.raises(FileExistsError, match="being written"):
+        export_for_serving(_clockwork_model(), tmp_path, "clockwork", version=1)
+    path = export_for_serving(_clockwork_model(), tmp_path, "clockwork")
+    assert path == tmp_path / "clockwork" / "2"
+
+
+def test_dict_outputs_are_served_under_their_own_keys(tmp_path):
+    clock = keras.Input((6, 1), name="clock")
+    hidden = ClockworkRNN(4, periods=[1, 2])(clock)
+    model = keras.Model(
+        clock,
+        {
+            "zeta": keras.layers.Dense(1, name="zeta_head")(hidden),
+            "alpha": keras.layers.Dense(2, name="alpha_head")(hidden),
+        },
+    )
+    path = export_for_serving(model, tmp_path, "heads")
+    served = predict_in_fresh_process(path, {"clock": _inputs()})
+    expected = model(_inputs())
+    assert sorted(served) == ["alpha", "zeta"]
+    for key in ("alpha", "zeta"):
+        np.testing.assert_allclose(
+            served[key], keras.ops.convert_to_numpy(expected[key]), atol=1e-6
+        )

@@ -22,3 +22,14 @@ def test_plot_clockwork_draws_signal_clock_and_states(tmp_path):
     np.testing.assert_array_equal(clock[1], t % 4 == 0)  # T=4
     np.testing.assert_array_equal(state_axis.get_images()[0].get_array(), hidden.T)
     assert [l.get_text() for l in clock_axis.get_yticklabels()] == ["T=1", "T=4"]
+
+
+def test_figures_leave_pyplot_and_its_backend_alone(tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend = matplotlib.get_backend()
+    open_figures = plt.get_fignums()
+    plot_clockwork(np.zeros(4), np.zeros(4), np.zeros((4, 2)), [1, 2])
+    assert matplotlib.get_backend() == backend
+    assert plt.get_fignums() == open_figures

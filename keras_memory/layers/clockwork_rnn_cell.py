@@ -49,8 +49,11 @@ class ClockworkRNNCell(keras.layers.Layer):
     `C` is the block connection mask of the paper's block-triangular
     recurrent matrix `W_H`: module `j` feeds module `i` only when
     `T_j >= T_i` (slower modules drive faster ones, never the reverse).
-    Masked entries of `recurrent_kernel` are zero from the start and receive
-    exactly zero gradient, so they stay zero through training.
+    Masked entries of `recurrent_kernel` are zero from the start, receive
+    exactly zero gradient, and are hidden from `recurrent_regularizer` and
+    `recurrent_constraint`, so they stay zero through training with any
+    optimizer that leaves a zero-gradient weight alone (all Keras optimizers
+    without weight decay; decoupled weight decay keeps zeros at zero too).
 
     The clock is part of the state: instead of one step counter the cell
     carries each module's phase `t mod T_i`. Padded (masked) steps therefore
@@ -221,19 +224,24 @@ class ClockworkRNNCell(keras.layers.Layer):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+        # Masked entries start at zero, get zero gradient from the loss
+        # (`call` multiplies by C), and are out of reach of the user's
+        # regularizer and constraint, which see and return only W_H * C:
+        # an L1 penalty's gradient at 0 is 1 on JAX, for one.
         mask = self.connection_mask()
         recurrent_initializer = self.recurrent_initializer
-
-        def masked_recurrent_initializer(shape, dtype=None):
-            # Masked entries start at zero, not merely unused.
-            return recurrent_initializer(shape, dtype=dtype) * mask
-
+        recurrent_regularizer = self.recurrent_regularizer
+        recurrent_constraint = self.recurrent_constraint
         self.recurrent_kernel = self.add_weight(
             shape=(self.units, self.units),
             name="recurrent_kernel",
-            initializer=masked_recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
+            initializer=lambda shape, dtype=None: (
+                recurrent_initializer(shape, dtype=dtype) * mask
+            ),
+            regularizer=recurrent_regularizer
+            and (lambda kernel: recurrent_regularizer(kernel * mask)),
+            constraint=recurrent_constraint
+            and (lambda kernel: recurrent_constraint(kernel) * mask),
         )
         if self.use_bias:
             self.bias = self.add_weight(

@@ -6,6 +6,8 @@ cell's arguments into its config. These helpers keep that pairing identical
 across layers.
 """
 
+import keras
+
 # Keys every `keras.layers.Layer.get_config()` holds; the RNN layer owns
 # them, so they are dropped from the cell's config when it is merged in.
 _BASE_LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
@@ -22,6 +24,8 @@ def cell_arguments(cell):
 
 def rnn_layer_config(rnn_layer):
     """Config of an RNN subclass: RNN options plus the cell's arguments."""
-    base_config = super(type(rnn_layer), rnn_layer).get_config()
+    # Named explicitly (not `super(type(layer), layer)`), which would recurse
+    # forever for a user's subclass of our layer.
+    base_config = keras.layers.RNN.get_config(rnn_layer)
     del base_config["cell"]
     return {**base_config, **cell_arguments(rnn_layer.cell)}

@@ -232,3 +232,34 @@ def test_periods_too_long_for_the_compute_dtype_are_refused():
 def test_wrong_input_rank_is_refused():
     with pytest.raises(ValueError, match="ndim=3"):
         ClockworkRNN(4, periods=[1, 2])(np.zeros((2, 3), "float32"))
+
+
+def test_regularizer_and_constraint_never_move_masked_weights():
+    # A penalty whose gradient is 1 everywhere, zeros included, and a
+    # constraint that would shift every entry.
+    cell = ClockworkRNNCell(
+        6,
+        periods=[1, 2, 4],
+        recurrent_regularizer=lambda kernel: 0.1 * keras.ops.sum(kernel),
+        recurrent_constraint=lambda kernel: kernel + 0.01,
+    )
+    model = keras.Sequential(
+        [keras.Input((5, 2)), keras.layers.RNN(cell), keras.layers.Dense(1)]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    rng = np.random.default_rng(3)
+    model.fit(
+        rng.normal(size=(4, 5, 2)), rng.normal(size=(4, 1)), epochs=3, verbose=0
+    )
+    masked = _masked_entries(cell)
+    np.testing.assert_array_equal(cell.recurrent_kernel.numpy()[masked], 0.0)
+    assert len(model.losses) == 1  # the regularizer still applies
+
+
+def test_subclasses_of_the_layer_serialize():
+    class Tagged(ClockworkRNN):
+        pass
+
+    config = Tagged(4, periods=[1, 2]).get_config()
+    assert config["periods"] == [1, 2]
+    assert Tagged.from_config(config).periods == (1, 2)
