@@ -170,7 +170,7 @@ def build_parser():
         "demo",
         help="train a small model, export it for TF Serving and plot it",
         description=(
-            "Train a recipe's model on its generated task (a minute or two on "
+            "Train a recipe's model on its generated task (about half a minute on "
             "a CPU), print its metric before and after, export it for TF "
             "Serving, call the export in a fresh process that cannot import "
             "keras_memory, and write a PNG figure."
