@@ -40,3 +40,32 @@ def test_readme_example_learns_the_waveform(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     # The README promises "about 0.005".
     assert float(result.stdout.strip().splitlines()[-1]) < 0.02
+
+
+DOC_PAGES = sorted(
+    page.relative_to(ROOT / "docs").as_posix()
+    for page in (ROOT / "docs").rglob("*.md")
+    if "```python" in page.read_text()
+)
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_docs_python_blocks_run(page, tmp_path):
+    # A page's blocks build on each other, as a reader runs them in order.
+    text = (ROOT / "docs" / page).read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_every_docs_page_is_in_the_site_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
+    assert pages == set(re.findall(r":\s*(\S+\.md)", nav))
