@@ -1,25 +1,8 @@
-"""Matplotlib figures of what the models learned.
-
-Every function draws a new `matplotlib.figure.Figure`, saves it when `path`
-is given, and returns it. The figures are made without `pyplot`, so they
-leave the user's backend and pyplot's figure list alone, work on servers with
-no display, and still render when returned in a notebook.
-"""
+"""Figure of the Clockwork RNN: generated signal, clocks, hidden states."""
 
 import numpy as np
 
-
-def _new_figure(**kwargs):
-    from matplotlib.figure import Figure
-
-    return Figure(**kwargs)
-
-
-def _finish(figure, path):
-    figure.tight_layout()
-    if path is not None:
-        figure.savefig(path, dpi=110)
-    return figure
+from keras_memory.viz._figure import finish_figure, new_figure
 
 
 def plot_clockwork(target, prediction, hidden_states, periods, path=None):
@@ -47,7 +30,7 @@ def plot_clockwork(target, prediction, hidden_states, periods, path=None):
     periods = list(periods)
     active = np.arange(timesteps)[:, None] % np.array(periods)[None, :] == 0
 
-    figure = _new_figure(figsize=(10, 7.5))
+    figure = new_figure(figsize=(10, 7.5))
     signal_axis, clock_axis, state_axis = figure.subplots(
         3, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1, 2.2]}
     )
@@ -82,4 +65,4 @@ def plot_clockwork(target, prediction, hidden_states, periods, path=None):
     state_axis.set_yticklabels([f"T={p}" for p in periods])
     state_axis.set_ylabel("hidden state h_t")
     state_axis.set_xlabel("time step t")
-    return _finish(figure, path)
+    return finish_figure(figure, path)

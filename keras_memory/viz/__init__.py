@@ -1,0 +1,9 @@
+"""Matplotlib figures of what the models learned.
+
+Every function draws a new `matplotlib.figure.Figure` (without pyplot), saves
+it when `path` is given, and returns it. One module per layer family.
+"""
+
+from keras_memory.viz.clockwork import plot_clockwork
+
+__all__ = ["plot_clockwork"]
