@@ -126,14 +126,13 @@ def check_rnn_outputs(spec, tmp_path):
     x = spec.inputs()
     layer = spec.make_recurrent(return_sequences=True, return_state=True)
     sequence, *states = _as_numpy(layer(x))
-    cell = layer.cell
-    output_size = cell.output_size
-    state_sizes = cell.state_size
-    state_sizes = (
-        list(state_sizes) if isinstance(state_sizes, (list, tuple)) else [state_sizes]
-    )
-    assert sequence.shape == (BATCH_SIZE, spec.timesteps, output_size)
-    assert [s.shape for s in states] == [(BATCH_SIZE, n) for n in state_sizes]
+    # The declared shapes are the computed ones (an RNN subclass may strip
+    # auxiliary columns of its cell's output).
+    expected_shapes = layer.compute_output_shape(x.shape)
+    assert [sequence.shape, *[s.shape for s in states]] == [
+        tuple(shape) for shape in expected_shapes
+    ]
+    assert sequence.shape[:2] == (BATCH_SIZE, spec.timesteps)
 
     last_only = _clone(layer, return_sequences=False, return_state=False)
     last_only.build(x.shape)
@@ -144,8 +143,17 @@ def check_rnn_outputs(spec, tmp_path):
         1e-6,
         "return_sequences=False must give the last step's output",
     )
+    if spec.kind != "cell":
+        return
 
-    # The cell contract: get_initial_state, then one call per step.
+    # The cell contract: state sizes, get_initial_state, one call per step.
+    cell = layer.cell
+    state_sizes = cell.state_size
+    state_sizes = (
+        list(state_sizes) if isinstance(state_sizes, (list, tuple)) else [state_sizes]
+    )
+    assert sequence.shape[-1] == cell.output_size
+    assert [s.shape for s in states] == [(BATCH_SIZE, n) for n in state_sizes]
     step_states = cell.get_initial_state(batch_size=BATCH_SIZE)
     for t in range(spec.timesteps):
         step_output, step_states = cell(x[:, t], step_states)
@@ -310,8 +318,8 @@ def check_mixed_precision(spec, tmp_path, policy):
         assert np.isfinite(keras.ops.convert_to_numpy(features).astype("float32")).all()
         model.compile(optimizer="adam", loss="mse")
         y = np.zeros((BATCH_SIZE, spec.timesteps, 2), "float32")
-        loss = model.train_on_batch(x, y)
-        assert np.isfinite(loss)
+        logs = model.train_on_batch(x, y, return_dict=True)
+        assert all(np.isfinite(value) for value in logs.values()), logs
     finally:
         keras.config.set_dtype_policy("float32")
 

@@ -4,6 +4,7 @@ A new public layer adds one `LayerSpec` here; `test_every_public_layer_is_
 registered` fails until it does.
 """
 
+import keras
 from conformance import LayerSpec
 
 from keras_memory import layers
@@ -19,5 +20,25 @@ SPECS = (
         layers.ClockworkRNN,
         kind="rnn",
         factory=lambda **kwargs: layers.ClockworkRNN(6, periods=[1, 2, 3], **kwargs),
+    ),
+    LayerSpec(
+        layers.SkipRNNCell,
+        kind="cell",
+        # b_p = -1 so that the gate skips some steps in the check inputs.
+        factory=lambda: layers.SkipRNNCell(
+            keras.layers.LSTMCell(4),
+            return_gates=True,
+            update_bias_initializer=keras.initializers.Constant(-1.0),
+        ),
+    ),
+    LayerSpec(
+        layers.SkipRNN,
+        kind="rnn",
+        factory=lambda **kwargs: layers.SkipRNN(
+            keras.layers.GRUCell(4),
+            budget_weight=0.01,
+            update_bias_initializer=keras.initializers.Constant(-1.0),
+            **kwargs,
+        ),
     ),
 )

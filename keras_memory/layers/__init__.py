@@ -2,5 +2,7 @@
 
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
+from keras_memory.layers.skip_rnn import SkipRNN
+from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
-__all__ = ["ClockworkRNN", "ClockworkRNNCell"]
+__all__ = ["ClockworkRNN", "ClockworkRNNCell", "SkipRNN", "SkipRNNCell"]

@@ -29,3 +29,18 @@ def rnn_layer_config(rnn_layer):
     base_config = keras.layers.RNN.get_config(rnn_layer)
     del base_config["cell"]
     return {**base_config, **cell_arguments(rnn_layer.cell)}
+
+
+def reset_to_initial_state(rnn_layer):
+    """Assigns the cell's initial state to a stateful layer's state variables.
+
+    `keras.layers.RNN.reset_state()` assigns zeros, which is wrong for a cell
+    whose initial state is not zero (a memory initialised to a constant, a
+    wrapped cell that starts elsewhere). RNN subclasses call this instead.
+    """
+    if rnn_layer.states is None:
+        return
+    batch_size = rnn_layer.states[0].shape[0]
+    initial = rnn_layer.get_initial_state(batch_size)
+    for variable, value in zip(rnn_layer.states, initial):
+        variable.assign(keras.ops.cast(value, variable.dtype))

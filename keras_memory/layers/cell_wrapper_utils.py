@@ -1,0 +1,67 @@
+"""Helpers for cells that wrap another Keras RNN cell (Skip RNN, Zoneout).
+
+A wrapper serializes its inner cell as `keras.layers.Bidirectional`
+serializes its layer, and checks up front that it was given a cell with a
+flat state, so that the state list can be split without guessing.
+"""
+
+import copy
+
+import keras
+
+from keras_memory import validation
+
+
+def check_cell(cell, argument="cell"):
+    """Raises unless `cell` is a Keras RNN cell with a flat integer state."""
+    if not isinstance(cell, keras.layers.Layer) or not hasattr(cell, "state_size"):
+        raise validation.invalid_argument(
+            argument,
+            "a Keras RNN cell (a layer with `call(inputs, states)` and "
+            "`state_size`, such as keras.layers.LSTMCell)",
+            cell,
+        )
+    return cell
+
+
+def state_sizes(cell):
+    """The cell's `state_size` as a list of ints; raises on nested sizes."""
+    sizes = cell.state_size
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+    if not all(isinstance(size, int) for size in sizes):
+        raise ValueError(
+            f"Received an invalid value for argument `cell`: its state_size "
+            f"must be an int or a flat list of ints, got {cell.state_size!r} "
+            f"from {cell.__class__.__name__}."
+        )
+    return sizes
+
+
+def output_size(cell):
+    """The cell's `output_size`, falling back to its first state's size."""
+    size = getattr(cell, "output_size", None)
+    return state_sizes(cell)[0] if size is None else size
+
+
+def initial_states(cell, batch_size):
+    """The cell's initial state list (zeros when it defines none)."""
+    if hasattr(cell, "get_initial_state"):
+        states = cell.get_initial_state(batch_size=batch_size)
+        return list(states) if isinstance(states, (list, tuple)) else [states]
+    return [
+        keras.ops.zeros((batch_size, size), dtype=cell.compute_dtype)
+        for size in state_sizes(cell)
+    ]
+
+
+def serialize_cell(cell):
+    return keras.saving.serialize_keras_object(cell)
+
+
+def deserialize_cell(config, custom_objects=None):
+    """Returns `(cell, remaining_config)` without mutating `config`."""
+    config = copy.deepcopy(config)
+    cell = keras.saving.deserialize_keras_object(
+        config.pop("cell"), custom_objects=custom_objects
+    )
+    return cell, config

@@ -1,0 +1,372 @@
+"""Zoneout wrapper for recurrent cells (Krueger et al., ICLR 2017)."""
+
+import copy
+import numbers
+
+import keras
+from keras import ops
+
+# `keras.layers.RNN` prepares per-sequence randomness (dropout masks) only for
+# instances of this class, through the hooks `get_dropout_mask`,
+# `get_recurrent_dropout_mask`, `reset_dropout_mask` and
+# `reset_recurrent_dropout_mask`, which it calls right before and right after
+# its loop. Keras 3.15 does not export the class, so it is imported from its
+# defining module; `isinstance` in `RNN` needs this exact class.
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from keras_memory import validation
+from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
+
+# Masks come from integer draws in [0, 2^24) compared with round(p * 2^24),
+# an exact Bernoulli(p) up to 2^-25. Integer draws rather than
+# `keras.random.uniform`: on TensorFlow 2.21 a float32 stateless uniform gives
+# entirely different numbers with and without XLA for the same seed, while
+# integer draws agree bit for bit, so a `jit_compile=True` training step sees
+# the same masks as an uncompiled one.
+_MASK_RESOLUTION = 2**24
+
+
+def _check_rate(name, value):
+    """Returns `value` as a float in [0, 1], or raises."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not 0.0 <= value <= 1.0  # also False for NaN
+    ):
+        raise validation.invalid_argument(
+            name, "a probability, a number between 0 and 1", value
+        )
+    return float(value)
+
+
+def _check_seed(value):
+    if value is None:
+        return None
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise validation.invalid_argument("seed", "None or an integer", value)
+    return int(value)
+
+
+def _is_int_list(value):
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            for v in value
+        )
+    )
+
+
+def _check_cell(cell):
+    is_cell = (
+        isinstance(cell, keras.layers.Layer)
+        and callable(getattr(cell, "call", None))
+        and _is_int_list(getattr(cell, "state_size", None))
+    )
+    if not is_cell:
+        raise validation.invalid_argument(
+            "cell",
+            "a recurrent cell: a `keras.layers.Layer` with a `call` method "
+            "and a `state_size` (an integer or a list of integers)",
+            cell,
+        )
+    return cell
+
+
+def _as_list(sizes_or_states):
+    if isinstance(sizes_or_states, (list, tuple)):
+        return list(sizes_or_states)
+    return [sizes_or_states]
+
+
+def _innermost(cell):
+    while isinstance(cell, ZoneoutCell):
+        cell = cell.cell
+    return cell
+
+
+def _jax_step_key(sequence_key, tensors):
+    """A JAX PRNG key for one step of a `lax.scan`, from data, not a counter.
+
+    The scan traces the step function once, so a `SeedGenerator` cannot
+    advance from one step to the next inside it (Keras 3.15 repeats the same
+    draw at every step and leaks a tracer when it tries). The only values that
+    change from step to step are the scanned inputs and the carried states,
+    so the key of a step folds a hash of their bits into the key drawn for the
+    sequence before the loop. The hash is a wrapping integer sum, so it does
+    not depend on the order of the reduction.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    key = sequence_key
+    for tensor in tensors:
+        tensor = jax.lax.stop_gradient(jnp.asarray(tensor)).astype(jnp.float32)
+        bits = jax.lax.bitcast_convert_type(tensor, jnp.uint32).reshape(-1)
+        # Odd multipliers by position, so that moving a value changes the hash.
+        positions = jnp.arange(bits.shape[0], dtype=jnp.uint32)
+        weights = positions * jnp.uint32(0x9E3779B2) + jnp.uint32(1)
+        key = jax.random.fold_in(key, jnp.sum(bits * weights, dtype=jnp.uint32))
+    return key
+
+
+def _jax_fold_in(key, data):
+    import jax
+
+    return jax.random.fold_in(key, data)
+
+
+@keras.saving.register_keras_serializable(package="keras_memory")
+class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
+    """Zoneout for any recurrent cell: units keep their previous value at random.
+
+    At every step each unit of a zoned-out state keeps its previous value with
+    probability `p` instead of taking the wrapped cell's update. With the
+    paper's symbols, for an LSTM whose update is `c~_t = f_t * c_{t-1} +
+    i_t * g_t` and `h~_t = o_t * tanh(c~_t)`:
+
+    ```
+    c_t = d_t^c * c_{t-1} + (1 - d_t^c) * c~_t     d_t^c ~ Bernoulli(zoneout_c)
+    h_t = d_t^h * h_{t-1} + (1 - d_t^h) * h~_t     d_t^h ~ Bernoulli(zoneout_h)
+    ```
+
+    with fresh masks `d_t^c`, `d_t^h` (one entry per unit and example) at
+    every step. `h~_t` is computed from the cell's own update `c~_t`, as in
+    the paper, because the wrapped cell does the step and zoneout is applied
+    to its result. At inference (`training=False`) the masks are replaced by
+    their expectation: `h_t = (1 - p) * h~_t + p * h_{t-1}`, likewise `c_t`.
+
+    Which states are zoned out:
+
+    - `zoneout_h` applies to the first state, `h`, of any cell.
+    - `zoneout_c` applies to the second state, `c`, and is accepted only for
+      an LSTM-style cell: exactly two states of equal size, the second being
+      a memory cell (`keras.layers.LSTMCell` and cells like it). A non-zero
+      `zoneout_c` on any other cell raises a `ValueError` when the layer is
+      built: cells with one state (`GRUCell`, `SimpleRNNCell`), cells with
+      more states, and `ClockworkRNNCell`, whose second state is the
+      integer-valued clock phase `t mod T_i` (mixing an old and a new phase
+      would make modules fire at the wrong steps).
+    - Every other state is returned exactly as the wrapped cell computed it:
+      the Clockwork clock is never zoned out.
+
+    The output is the zoned-out `h_t` when the wrapped cell returns its first
+    new state as its output (every Keras cell and `ClockworkRNNCell` does),
+    as in the paper; otherwise the wrapped cell's output is returned as is.
+    Either way `output_size` and `state_size` are those of the wrapped cell.
+
+    Randomness comes from a `keras.random.SeedGenerator`, so runs repeat
+    under `keras.utils.set_random_seed` (or with a fixed `seed`), and the
+    masks are the same with and without `jit_compile`. Inside
+    `keras.layers.RNN` on the JAX backend the loop is a `lax.scan`, in which
+    a seed generator cannot advance; there the generator draws one key per
+    sequence before the loop and each step's masks come from that key and a
+    hash of the step's inputs and previous states (see the docs page for the
+    one consequence: masks repeat only where inputs and states repeat exactly).
+
+    Args:
+        cell: A recurrent cell: a `keras.layers.Layer` with `call` and
+            `state_size`, such as `keras.layers.LSTMCell`, `GRUCell`,
+            `SimpleRNNCell` or `keras_memory.layers.ClockworkRNNCell`.
+        zoneout_h: Float in `[0, 1]`, the probability `z_h` that a unit of
+            the first state `h` keeps its previous value. Default: `0.0`.
+        zoneout_c: Float in `[0, 1]`, the probability `z_c` that a unit of
+            the LSTM memory cell `c` (second state) keeps its previous value.
+            Must be 0 unless the cell is LSTM-style (see above).
+            Default: `0.0`.
+        seed: Integer seed of the masks' `SeedGenerator`, or `None` for one
+            drawn from Python's global random state (set by
+            `keras.utils.set_random_seed`). Default: `None`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: A 2D tensor `x_t`, with shape `(batch, features)`.
+        states: The wrapped cell's states at `t - 1`, in its order, each of
+            shape `(batch, size)` (for an LSTM: `[h_{t-1}, c_{t-1}]`, each
+            `(batch, units)`).
+        training: Python boolean; random masks when `True`, their expectation
+            when `False`. Also passed to the wrapped cell.
+
+    Returns:
+        A tuple `(output_t, new_states)`, shaped like the wrapped cell's,
+        with the zoned-out states (for an LSTM: `(h_t, [h_t, c_t])`).
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras
+    >>> from keras_memory.layers.zoneout_cell import ZoneoutCell
+    >>> cell = ZoneoutCell(keras.layers.LSTMCell(8), zoneout_h=0.05, zoneout_c=0.5)
+    >>> layer = keras.layers.RNN(cell, return_sequences=True)
+    >>> tuple(layer(np.ones((2, 5, 3), "float32"), training=True).shape)
+    (2, 5, 8)
+
+    Reference:
+        Krueger, Maharaj, Kramár, Pezeshki, Ballas, Ke, Goyal, Bengio,
+        Courville and Pal. Zoneout: Regularizing RNNs by Randomly Preserving
+        Hidden Activations. ICLR 2017. https://arxiv.org/abs/1606.01305
+    """
+
+    def __init__(self, cell, zoneout_h=0.0, zoneout_c=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cell = _check_cell(cell)
+        self.zoneout_h = _check_rate("zoneout_h", zoneout_h)
+        self.zoneout_c = _check_rate("zoneout_c", zoneout_c)
+        self.seed = _check_seed(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        # The key drawn for the current sequence on JAX (see
+        # `get_dropout_mask`); None outside `keras.layers.RNN`'s loop.
+        self._sequence_seed = None
+
+    @property
+    def state_size(self):
+        return self.cell.state_size
+
+    @property
+    def output_size(self):
+        output_size = getattr(self.cell, "output_size", None)
+        if output_size is None:
+            return _as_list(self.cell.state_size)[0]
+        return output_size
+
+    def _state_rates(self):
+        """The zoneout probability of each state, in the cell's state order."""
+        rates = [0.0] * len(_as_list(self.cell.state_size))
+        rates[0] = self.zoneout_h
+        if self.zoneout_c:
+            rates[1] = self.zoneout_c
+        return rates
+
+    def _check_zoneout_c(self):
+        if not self.zoneout_c:
+            return
+        sizes = _as_list(self.cell.state_size)
+        inner = _innermost(self.cell)
+        description = f"{type(inner).__name__} with state_size {sizes}"
+        if isinstance(inner, ClockworkRNNCell):
+            expected = (
+                f"0 for a {description}: its second state is the integer "
+                "clock phase, which must never be zoned out"
+            )
+        elif len(sizes) != 2 or sizes[0] != sizes[1]:
+            expected = (
+                f"0 for a {description}: `zoneout_c` needs an LSTM-style "
+                "cell with two states [h, c] of equal size"
+            )
+        else:
+            return
+        raise validation.invalid_argument("zoneout_c", expected, self.zoneout_c)
+
+    def build(self, input_shape):
+        self._check_zoneout_c()
+        if not self.cell.built:
+            self.cell.build(input_shape)
+            self.cell.built = True
+
+    # --- Hooks of keras.layers.RNN (see the import of DropoutRNNCell) -------
+
+    def get_dropout_mask(self, step_input):
+        # Called once per sequence, before the loop. On JAX the loop is a
+        # `lax.scan`: draw this sequence's key here, outside it, where the
+        # seed generator can advance.
+        if keras.backend.backend() == "jax" and (self.zoneout_h or self.zoneout_c):
+            self._sequence_seed = self.seed_generator.next()
+        # A wrapped LSTMCell(dropout=...) needs its masks prepared here too,
+        # since `RNN` only sees this wrapper.
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_dropout_mask(step_input)
+        return None
+
+    def get_recurrent_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_recurrent_dropout_mask(step_input)
+        return None
+
+    def reset_dropout_mask(self):
+        self._sequence_seed = None
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_recurrent_dropout_mask()
+
+    # --- Step -----------------------------------------------------------------
+
+    def _keep_mask(self, shape, rate, seed):
+        # d_t ~ Bernoulli(rate): 1 (True) keeps the previous value.
+        draws = keras.random.randint(
+            shape, 0, _MASK_RESOLUTION, dtype="int32", seed=seed
+        )
+        return ops.less(draws, round(rate * _MASK_RESOLUTION))
+
+    def call(self, inputs, states, training=False):
+        previous = _as_list(states)  # h_{t-1}, c_{t-1}, ... as the cell orders them
+        output, new_states = self.cell(inputs, states, training=training)
+        nested = isinstance(new_states, (list, tuple))
+        updated = _as_list(new_states)  # h~_t, c~_t, ...
+        output_is_h = output is updated[0]
+
+        step_key = None
+        if training and self._sequence_seed is not None:
+            step_key = _jax_step_key(self._sequence_seed, [inputs, *previous])
+
+        zoned = []
+        for index, (old, new, rate) in enumerate(
+            zip(previous, updated, self._state_rates())
+        ):
+            if rate == 0.0:
+                zoned.append(new)
+            elif rate == 1.0:
+                zoned.append(ops.cast(old, new.dtype))
+            elif training:
+                seed = (
+                    self.seed_generator
+                    if step_key is None
+                    else _jax_fold_in(step_key, index)
+                )
+                keep = self._keep_mask(ops.shape(new), rate, seed)  # d_t
+                zoned.append(ops.where(keep, ops.cast(old, new.dtype), new))
+            else:
+                # The expectation of the mask: E[d_t] = rate.
+                zoned.append((1.0 - rate) * new + rate * ops.cast(old, new.dtype))
+
+        if output_is_h:
+            output = zoned[0]
+        return output, (zoned if nested else zoned[0])
+
+    def get_initial_state(self, batch_size=None):
+        get_initial_state = getattr(self.cell, "get_initial_state", None)
+        if get_initial_state is not None:
+            return get_initial_state(batch_size=batch_size)
+        return [
+            ops.zeros((batch_size, size), dtype=self.compute_dtype)
+            for size in _as_list(self.cell.state_size)
+        ]
+
+    def get_config(self):
+        config = {
+            "cell": keras.saving.serialize_keras_object(self.cell),
+            "zoneout_h": self.zoneout_h,
+            "zoneout_c": self.zoneout_c,
+            "seed": self.seed,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # Work on a copy: deserializing must not change the caller's dict
+        # (keras.layers.RNN.from_config pops "cell" from the one it gets).
+        config = dict(config)
+        cell = config.pop("cell")
+        if isinstance(cell, dict):
+            cell = keras.saving.deserialize_keras_object(
+                copy.deepcopy(cell), custom_objects=custom_objects
+            )
+        return cls(cell, **config)
