@@ -118,8 +118,9 @@ class HMLSTMCell(keras.layers.Layer):
             Default: `None`.
         use_bias: Boolean, whether the layers use the biases `b^l`.
             Default: `True`.
-        unit_forget_bias: Boolean; add 1 to the forget gate's bias at
-            initialization, as `keras.layers.LSTM` does. Default: `True`.
+        unit_forget_bias: Boolean; initialize the forget gate's bias to 1
+            (the other columns with `bias_initializer`), as
+            `keras.layers.LSTM` does. Default: `True`.
         kernel_initializer: Initializer for the bottom-up kernels `W` and
             the output module. Default: `"glorot_uniform"`.
         recurrent_initializer: Initializer for the recurrent and top-down
