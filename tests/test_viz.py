@@ -33,3 +33,30 @@ def test_figures_leave_pyplot_and_its_backend_alone(tmp_path):
     plot_clockwork(np.zeros(4), np.zeros(4), np.zeros((4, 2)), [1, 2])
     assert matplotlib.get_backend() == backend
     assert plt.get_fignums() == open_figures
+
+
+def test_plot_skip_updates_marks_updates_under_the_input(tmp_path):
+    from keras_memory.viz import plot_skip_updates
+
+    inputs = np.stack([np.linspace(-0.5, 0.5, 6), [1, 0, 0, 0, 1, 0]], axis=1)
+    gates = np.array([1, 0, 0, 1, 1, 0])
+    figure = plot_skip_updates(
+        inputs, gates, feature_names=["value", "marker"], path=tmp_path / "s.png"
+    )
+    assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+    input_axis, gate_axis = figure.axes
+    assert [line.get_label() for line in input_axis.get_lines()] == ["value", "marker"]
+    np.testing.assert_array_equal(input_axis.get_lines()[1].get_ydata(), inputs[:, 1])
+    updates, skips = gate_axis.containers
+    assert [bar.get_height() for bar in updates] == [1, 0, 0, 1, 1, 0]
+    assert [bar.get_height() for bar in skips] == [0, 1, 1, 0, 0, 1]
+    assert "3 updates in 6 steps (50.0 %)" in input_axis.get_title()
+
+
+def test_plot_skip_updates_needs_one_gate_per_step():
+    import pytest
+
+    from keras_memory.viz import plot_skip_updates
+
+    with pytest.raises(ValueError, match="argument `gates`.*one gate per input step"):
+        plot_skip_updates(np.zeros((5, 2)), np.zeros(4))

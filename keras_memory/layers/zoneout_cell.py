@@ -63,16 +63,20 @@ def _is_int_list(value):
 
 
 def _check_cell(cell):
+    # An RNN layer (`keras.layers.LSTM`) has a `state_size` too, but steps
+    # through whole sequences: wrap its cell instead.
     is_cell = (
         isinstance(cell, keras.layers.Layer)
+        and not isinstance(cell, keras.layers.RNN)
         and callable(getattr(cell, "call", None))
         and _is_int_list(getattr(cell, "state_size", None))
     )
     if not is_cell:
         raise validation.invalid_argument(
             "cell",
-            "a recurrent cell: a `keras.layers.Layer` with a `call` method "
-            "and a `state_size` (an integer or a list of integers)",
+            "a recurrent cell: a `keras.layers.Layer` (not an RNN layer) "
+            "with a `call` method and a `state_size` (an integer or a list "
+            "of integers)",
             cell,
         )
     return cell
