@@ -69,3 +69,27 @@ def test_clockwork_generation_benchmark_quick():
     for row in rows:
         nmse = float(row[header.index("NMSE")])
         assert math.isfinite(nmse) and nmse >= 0, row
+
+
+def test_skip_rnn_benchmark_quick():
+    result = subprocess.run(
+        [sys.executable, "benchmarks/skip_rnn.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    accuracy, streaming = result.stdout.split("Streaming inference")
+    header, rows = markdown_rows(accuracy)
+    assert [row[0] for row in rows] == [
+        "LSTM", "Skip LSTM, λ=0", "Skip LSTM, λ=1e-05", "Skip LSTM, λ=0.0001"
+    ]
+    for row in rows:
+        assert float(row[header.index("validation MSE")]) >= 0
+        assert 0 < float(row[header.index("updates")].rstrip(" %")) <= 100
+    header, rows = markdown_rows(streaming)
+    assert len(rows) == 3
+    for row in rows:
+        ratio = float(row[header.index("time ratio on/off")])
+        assert math.isfinite(ratio) and ratio > 0
