@@ -74,9 +74,10 @@ def _check_cell(cell):
     if not is_cell:
         raise validation.invalid_argument(
             "cell",
-            "a recurrent cell: a `keras.layers.Layer` (not an RNN layer) "
-            "with a `call` method and a `state_size` (an integer or a list "
-            "of integers)",
+            # The wording of `cell_wrapper_utils.check_cell` (SkipRNNCell),
+            # which accepts RNN layers and nested state sizes; this does not.
+            "a Keras RNN cell (a layer with `call(inputs, states)` and "
+            "`state_size`, such as keras.layers.LSTMCell)",
             cell,
         )
     return cell
@@ -278,7 +279,8 @@ class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
         # Called once per sequence, before the loop. On JAX the loop is a
         # `lax.scan`: draw this sequence's key here, outside it, where the
         # seed generator can advance.
-        if keras.backend.backend() == "jax" and (self.zoneout_h or self.zoneout_c):
+        zoned_out = self.zoneout_h or self.zoneout_c
+        if keras.backend.backend() == "jax" and zoned_out:
             self._sequence_seed = self.seed_generator.next()
         # A wrapped LSTMCell(dropout=...) needs its masks prepared here too,
         # since `RNN` only sees this wrapper.
@@ -316,14 +318,14 @@ class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
         updated = _as_list(new_states)  # h~_t, c~_t, ...
         output_is_h = output is updated[0]
 
+        rates = self._state_rates()
         step_key = None
-        if training and self._sequence_seed is not None:
+        draws_masks = training and any(0.0 < rate < 1.0 for rate in rates)
+        if draws_masks and self._sequence_seed is not None:
             step_key = _jax_step_key(self._sequence_seed, [inputs, *previous])
 
         zoned = []
-        for index, (old, new, rate) in enumerate(
-            zip(previous, updated, self._state_rates())
-        ):
+        for index, (old, new, rate) in enumerate(zip(previous, updated, rates)):
             if rate == 0.0:
                 zoned.append(new)
             elif rate == 1.0:
