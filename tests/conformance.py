@@ -56,6 +56,7 @@ class LayerSpec:
         features: Feature size of the test inputs.
         atol: Tolerance for comparisons between different programs (XLA,
             another process, another backend).
+        variant: Label that tells apart two specs of the same class.
     """
 
     layer_class: type
@@ -64,10 +65,15 @@ class LayerSpec:
     timesteps: int = 7
     features: int = 3
     atol: float = 1e-5
+    variant: str = ""
 
     @property
     def name(self):
         return self.layer_class.__name__
+
+    @property
+    def test_id(self):
+        return f"{self.name}-{self.variant}" if self.variant else self.name
 
     def make_recurrent(self, **rnn_kwargs):
         if self.kind == "cell":

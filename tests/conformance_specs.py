@@ -41,4 +41,22 @@ SPECS = (
             **kwargs,
         ),
     ),
+    LayerSpec(
+        layers.ZoneoutCell,
+        kind="cell",
+        variant="lstm",
+        # Seeded: the jit check builds two models and compares their fit steps.
+        factory=lambda: layers.ZoneoutCell(
+            keras.layers.LSTMCell(4), zoneout_h=0.3, zoneout_c=0.2, seed=1
+        ),
+    ),
+    LayerSpec(
+        layers.ZoneoutCell,
+        kind="cell",
+        variant="clockwork",
+        # The clock phases pass through untouched (masking, stateful, export).
+        factory=lambda: layers.ZoneoutCell(
+            layers.ClockworkRNNCell(6, periods=[1, 2, 3]), zoneout_h=0.3, seed=1
+        ),
+    ),
 )

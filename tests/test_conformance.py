@@ -8,7 +8,7 @@ import keras_memory
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__[len("check_"):])
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.test_id)
 def test_conformance(spec, check, tmp_path):
     check(spec, tmp_path)
 

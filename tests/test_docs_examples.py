@@ -11,13 +11,24 @@ import pytest
 
 import keras_memory.layers.clockwork_rnn
 import keras_memory.layers.clockwork_rnn_cell
+import keras_memory.layers.skip_rnn
+import keras_memory.layers.skip_rnn_cell
+import keras_memory.layers.zoneout_cell
+import keras_memory.ops.straight_through
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
     "module",
-    [keras_memory.layers.clockwork_rnn_cell, keras_memory.layers.clockwork_rnn],
+    [
+        keras_memory.layers.clockwork_rnn_cell,
+        keras_memory.layers.clockwork_rnn,
+        keras_memory.layers.skip_rnn_cell,
+        keras_memory.layers.skip_rnn,
+        keras_memory.layers.zoneout_cell,
+        keras_memory.ops.straight_through,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_docstring_examples_run(module):

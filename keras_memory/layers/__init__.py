@@ -4,5 +4,12 @@ from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
+from keras_memory.layers.zoneout_cell import ZoneoutCell
 
-__all__ = ["ClockworkRNN", "ClockworkRNNCell", "SkipRNN", "SkipRNNCell"]
+__all__ = [
+    "ClockworkRNN",
+    "ClockworkRNNCell",
+    "SkipRNN",
+    "SkipRNNCell",
+    "ZoneoutCell",
+]

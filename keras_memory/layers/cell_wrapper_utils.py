@@ -14,7 +14,9 @@ from keras_memory import validation
 
 def check_cell(cell, argument="cell"):
     """Raises unless `cell` is a Keras RNN cell with a flat integer state."""
-    if not isinstance(cell, keras.layers.Layer) or not hasattr(cell, "state_size"):
+    is_layer = isinstance(cell, keras.layers.Layer)
+    # A whole RNN layer (keras.layers.LSTM) also has `state_size`: refuse it.
+    if not is_layer or isinstance(cell, keras.layers.RNN) or not hasattr(cell, "state_size"):
         raise validation.invalid_argument(
             argument,
             "a Keras RNN cell (a layer with `call(inputs, states)` and "

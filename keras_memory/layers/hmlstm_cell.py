@@ -44,6 +44,11 @@ def check_slope(name, value):
     return float(value)
 
 
+def _straight_through(forward_value, blend):
+    # forward_value exactly; the gradient of blend.
+    return ops.stop_gradient(forward_value) + (blend - ops.stop_gradient(blend))
+
+
 def _check_bool(name, value):
     if not isinstance(value, bool):
         raise validation.invalid_argument(name, "a boolean", value)
@@ -388,6 +393,17 @@ class HMLSTMCell(keras.layers.Layer):
                 if layer < top:
                     copy = ops.logical_and(copy, ops.logical_not(flush))
                 h = ops.where(copy, h_prev[layer], h)
+            if getattr(self, "_blend_gradient", False) and (z_below is not None or layer < top):
+                one = ops.ones_like(z_prev_all[:, :1])
+                zp = z_prev if layer < top else 0.0 * one
+                zb = one if z_below is None else z_below
+                c_blend = zp * c_flush + (1.0 - zp) * (
+                    (1.0 - zb) * c_prev[layer] + zb * c_update
+                )
+                c = _straight_through(c, c_blend)
+                keep = (1.0 - zp) * (1.0 - zb)
+                h_blend = keep * h_prev[layer] + (1.0 - keep) * o * ops.tanh(c)
+                h = _straight_through(h, h_blend)
 
             if layer < top:
                 # z^l_t = f_bound(hard_sigm(a s_z)), straight-through.

@@ -166,8 +166,8 @@ class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
     Either way `output_size` and `state_size` are those of the wrapped cell.
 
     Randomness comes from a `keras.random.SeedGenerator`, so runs repeat
-    under `keras.utils.set_random_seed` (or with a fixed `seed`), and the
-    masks are the same with and without `jit_compile`. Inside
+    under `keras.utils.set_random_seed` (or with a fixed `seed`); on
+    TensorFlow the masks are the same with and without `jit_compile`. Inside
     `keras.layers.RNN` on the JAX backend the loop is a `lax.scan`, in which
     a seed generator cannot advance; there the generator draws one key per
     sequence before the loop and each step's masks come from that key and a

@@ -183,6 +183,7 @@ def test_wrapped_cell_survives_serialization():
         ({"cell": keras.layers.Dense(3)}, "cell"),
         ({"cell": "lstm"}, "cell"),
         ({"cell": None}, "cell"),
+        ({"cell": keras.layers.LSTM(2)}, "cell"),
         ({"budget_weight": -1e-3}, "budget_weight"),
         ({"budget_weight": "1e-3"}, "budget_weight"),
         ({"budget_weight": True}, "budget_weight"),
