@@ -9,6 +9,14 @@ import copy
 
 import keras
 
+# `keras.layers.RNN` prepares per-sequence randomness (dropout masks) only for
+# instances of this class, through the hooks `get_dropout_mask`,
+# `get_recurrent_dropout_mask`, `reset_dropout_mask` and
+# `reset_recurrent_dropout_mask`, called right before and after its loop.
+# Keras 3.15 does not export the class, so it is imported from its defining
+# module; `isinstance` in `RNN` needs this exact class.
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
 from keras_memory import validation
 
 
@@ -67,3 +75,36 @@ def deserialize_cell(config, custom_objects=None):
         config.pop("cell"), custom_objects=custom_objects
     )
     return cell, config
+
+
+class ForwardsDropoutHooks(DropoutRNNCell):
+    """Forwards `keras.layers.RNN`'s dropout hooks to the wrapped `self.cell`.
+
+    `RNN` sees only the outermost cell. Without forwarding, a wrapped
+    `LSTMCell(dropout=...)` draws its masks inside the loop, which on JAX
+    (a `lax.scan`) leaks a tracer. `_recurrent_mask_input` lets a wrapper
+    whose first state is not the wrapped cell's `h` say what to pass on.
+    """
+
+    def _recurrent_mask_input(self, step_input):
+        return step_input
+
+    def get_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_dropout_mask(step_input)
+        return None
+
+    def get_recurrent_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_recurrent_dropout_mask(
+                self._recurrent_mask_input(step_input)
+            )
+        return None
+
+    def reset_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_recurrent_dropout_mask()

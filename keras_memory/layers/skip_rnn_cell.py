@@ -9,7 +9,7 @@ from keras_memory.ops import straight_through_round
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class SkipRNNCell(keras.layers.Layer):
+class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
     """Wraps any RNN cell so that it learns to skip state updates.
 
     A binary update gate `u_t` decides at each step whether the inner cell
@@ -124,6 +124,12 @@ class SkipRNNCell(keras.layers.Layer):
         )
         self.output_size = self._inner_output_size + int(self.return_gates)
         self.state_size = [self.output_size, *self._inner_state_sizes, 2]
+
+    def _recurrent_mask_input(self, step_input):
+        # Our first state is the previous output (with the gate column when
+        # return_gates); the wrapped cell's recurrent mask is shaped like its
+        # own first state.
+        return step_input[:, : self._inner_state_sizes[0]]
 
     def build(self, input_shape):
         if not self.cell.built:

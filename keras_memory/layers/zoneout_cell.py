@@ -6,15 +6,9 @@ import numbers
 import keras
 from keras import ops
 
-# `keras.layers.RNN` prepares per-sequence randomness (dropout masks) only for
-# instances of this class, through the hooks `get_dropout_mask`,
-# `get_recurrent_dropout_mask`, `reset_dropout_mask` and
-# `reset_recurrent_dropout_mask`, which it calls right before and right after
-# its loop. Keras 3.15 does not export the class, so it is imported from its
-# defining module; `isinstance` in `RNN` needs this exact class.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 from keras_memory import validation
+from keras_memory.layers import cell_wrapper_utils
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 
 # Masks come from integer draws in [0, 2^24) compared with round(p * 2^24),
@@ -47,39 +41,11 @@ def _check_seed(value):
     return int(value)
 
 
-def _is_int_list(value):
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, numbers.Integral):
-        return True
-    return (
-        isinstance(value, (list, tuple))
-        and len(value) > 0
-        and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool)
-            for v in value
-        )
-    )
-
-
 def _check_cell(cell):
-    # An RNN layer (`keras.layers.LSTM`) has a `state_size` too, but steps
-    # through whole sequences: wrap its cell instead.
-    is_cell = (
-        isinstance(cell, keras.layers.Layer)
-        and not isinstance(cell, keras.layers.RNN)
-        and callable(getattr(cell, "call", None))
-        and _is_int_list(getattr(cell, "state_size", None))
-    )
-    if not is_cell:
-        raise validation.invalid_argument(
-            "cell",
-            # The wording of `cell_wrapper_utils.check_cell` (SkipRNNCell),
-            # which accepts RNN layers and nested state sizes; this does not.
-            "a Keras RNN cell (a layer with `call(inputs, states)` and "
-            "`state_size`, such as keras.layers.LSTMCell)",
-            cell,
-        )
+    # Shared with SkipRNNCell: a Keras cell (not a whole RNN layer) whose
+    # state_size is an int or a flat list of ints.
+    cell_wrapper_utils.check_cell(cell)
+    cell_wrapper_utils.state_sizes(cell)
     return cell
 
 
@@ -127,7 +93,7 @@ def _jax_fold_in(key, data):
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
+class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
     """Zoneout for any recurrent cell: units keep their previous value at random.
 
     At every step each unit of a zoned-out state keeps its previous value with
@@ -282,25 +248,12 @@ class ZoneoutCell(keras.layers.Layer, DropoutRNNCell):
         zoned_out = self.zoneout_h or self.zoneout_c
         if keras.backend.backend() == "jax" and zoned_out:
             self._sequence_seed = self.seed_generator.next()
-        # A wrapped LSTMCell(dropout=...) needs its masks prepared here too,
-        # since `RNN` only sees this wrapper.
-        if isinstance(self.cell, DropoutRNNCell):
-            return self.cell.get_dropout_mask(step_input)
-        return None
-
-    def get_recurrent_dropout_mask(self, step_input):
-        if isinstance(self.cell, DropoutRNNCell):
-            return self.cell.get_recurrent_dropout_mask(step_input)
-        return None
+        # A wrapped LSTMCell(dropout=...) needs its masks prepared here too.
+        return super().get_dropout_mask(step_input)
 
     def reset_dropout_mask(self):
         self._sequence_seed = None
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.reset_dropout_mask()
-
-    def reset_recurrent_dropout_mask(self):
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.reset_recurrent_dropout_mask()
+        super().reset_dropout_mask()
 
     # --- Step -----------------------------------------------------------------
 

@@ -205,3 +205,33 @@ def test_a_cell_with_nested_state_is_refused():
     )
     with pytest.raises(ValueError, match="argument `cell`.*flat list of ints"):
         SkipRNNCell(stacked)
+
+
+def test_a_wrapped_cell_with_dropout_trains_on_jax(tmp_path):
+    # keras.layers.RNN prepares dropout masks only for the outermost cell;
+    # SkipRNNCell forwards its hooks so that the LSTM's masks are drawn
+    # outside JAX's lax.scan.
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import numpy as np, keras
+from keras_memory.layers import SkipRNN
+inputs = keras.Input((6, 3))
+layer = SkipRNN(keras.layers.LSTMCell(4, dropout=0.3, recurrent_dropout=0.3, seed=1))
+model = keras.Model(inputs, keras.layers.Dense(1)(layer(inputs)))
+model.compile("adam", "mse", jit_compile=True)
+logs = model.train_on_batch(np.ones((2, 6, 3), "float32"), np.ones((2, 1), "float32"), return_dict=True)
+assert np.isfinite(logs["loss"]), logs
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu"),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
