@@ -171,7 +171,7 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
 
     >>> import numpy as np
     >>> import keras
-    >>> from keras_memory.layers.zoneout_cell import ZoneoutCell
+    >>> from keras_memory.layers import ZoneoutCell
     >>> cell = ZoneoutCell(keras.layers.LSTMCell(8), zoneout_h=0.05, zoneout_c=0.5)
     >>> layer = keras.layers.RNN(cell, return_sequences=True)
     >>> tuple(layer(np.ones((2, 5, 3), "float32"), training=True).shape)
