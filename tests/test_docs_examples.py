@@ -14,6 +14,7 @@ import keras_memory.layers.clockwork_rnn_cell
 import keras_memory.layers.skip_rnn
 import keras_memory.layers.skip_rnn_cell
 import keras_memory.layers.zoneout_cell
+import keras_memory.ops.addressing
 import keras_memory.ops.straight_through
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -27,6 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
         keras_memory.layers.skip_rnn_cell,
         keras_memory.layers.skip_rnn,
         keras_memory.layers.zoneout_cell,
+        keras_memory.ops.addressing,
         keras_memory.ops.straight_through,
     ],
     ids=lambda m: m.__name__,

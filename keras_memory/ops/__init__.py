@@ -1,7 +1,33 @@
 """Pure `keras.ops` functions shared by the layers (no weights, no state)."""
 
+from keras_memory.ops.addressing import HardRead
+from keras_memory.ops.addressing import content_weighting
+from keras_memory.ops.addressing import cosine_similarity
+from keras_memory.ops.addressing import erase_and_add
+from keras_memory.ops.addressing import hard_read
+from keras_memory.ops.addressing import interpolate
+from keras_memory.ops.addressing import overwrite
+from keras_memory.ops.addressing import residual_write
+from keras_memory.ops.addressing import sharpen
+from keras_memory.ops.addressing import shift
+from keras_memory.ops.addressing import soft_read
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
 from keras_memory.ops.straight_through import straight_through_round
 
-__all__ = ["binary_step", "hard_sigmoid", "straight_through_round"]
+__all__ = [
+    "HardRead",
+    "binary_step",
+    "content_weighting",
+    "cosine_similarity",
+    "erase_and_add",
+    "hard_read",
+    "hard_sigmoid",
+    "interpolate",
+    "overwrite",
+    "residual_write",
+    "sharpen",
+    "shift",
+    "soft_read",
+    "straight_through_round",
+]
