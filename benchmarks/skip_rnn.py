@@ -29,6 +29,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402  (the streaming timing uses tf.function)
 
 from keras_memory.datasets import ADDING_TARGET_VARIANCE, adding_problem  # noqa: E402
@@ -55,18 +56,18 @@ def build(units, length, budget_weight, learning_rate):
     return model
 
 
-def update_rate(model, inputs):
-    """Fraction of updates at inference, from the layer's gate sequence."""
+def inference_gates(model, inputs):
+    """The update gates `(batch, timesteps)` the trained layer uses at inference."""
     layer = model.get_layer("recurrent")
     if not isinstance(layer, SkipRNN):
-        return 1.0
+        return np.ones(inputs.shape[:2], "float32")
     gated = SkipRNN.from_config(
         {**layer.get_config(), "return_sequences": True, "return_gates": True}
     )
     gated.build(inputs.shape)
     gated.set_weights(layer.get_weights())
     _, gates = gated(inputs)
-    return float(keras.ops.convert_to_numpy(gates).mean())
+    return keras.ops.convert_to_numpy(gates)
 
 
 def streaming_seconds(model, inputs, skip_computation):
@@ -98,6 +99,7 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--streaming-sequences", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--figure", help="save the gates of the last Skip LSTM on one sequence")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -121,7 +123,7 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         mse = float(model.evaluate(x_val, y_val, verbose=0, return_dict=True)["mse"])
         name = "LSTM" if budget_weight is None else f"Skip LSTM, λ={budget_weight:g}"
-        rate = update_rate(model, x_val)
+        rate = float(inference_gates(model, x_val).mean())
         solved = "yes" if mse < ADDING_TARGET_VARIANCE / 100 else "no"
         rows.append(f"| {name} | {mse:.5f} | {solved} | {100 * rate:.1f} % | {seconds:.0f} |")
         if budget_weight is not None:
@@ -134,6 +136,15 @@ def main(argv=None):
         f"\nStreaming inference, {args.streaming_sequences} validation sequences "
         "one at a time (batch size 1), no XLA:\n"
     )
+    if args.figure:
+        from keras_memory.viz import plot_skip_updates
+
+        name, model, _ = skip_models[-1]
+        plot_skip_updates(
+            x_val[0], inference_gates(model, x_val[:1])[0],
+            feature_names=["value", "marker"], path=args.figure,
+        )
+        print(f"Figure of {name}'s updates on one validation sequence: {args.figure}\n")
     print("| model | updates | skipping on s | skipping off s | time ratio on/off |")
     print("|---|---|---|---|---|")
     sequences = x_val[: args.streaming_sequences]
