@@ -8,6 +8,19 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def run_benchmark(script, *args):
+    """Runs `benchmarks/<script>` with `args`; returns its stdout."""
+    result = subprocess.run(
+        [sys.executable, f"benchmarks/{script}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return stdout
+
+
 def markdown_rows(text):
     """The header and body rows of the first markdown table in `text`."""
     lines = [line for line in text.splitlines() if line.startswith("|")]
@@ -20,22 +33,9 @@ def markdown_rows(text):
 
 
 def test_clockwork_benchmark_quick_markdown():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/clockwork.py",
-            "--quick",
-            "--format",
-            "markdown",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
+    stdout = run_benchmark("clockwork.py", "--quick", "--format", "markdown")
 
-    header, rows = markdown_rows(result.stdout)
+    header, rows = markdown_rows(stdout)
     mode, jit, ratio = (
         header.index(name) for name in ("mode", "jit_compile", "ratio")
     )
@@ -47,19 +47,12 @@ def test_clockwork_benchmark_quick_markdown():
     for row in rows:
         value = float(row[ratio])
         assert math.isfinite(value) and value > 0, row
-    assert "no arithmetic is saved in this implementation" in result.stdout
+    assert "no arithmetic is saved in this implementation" in stdout
 
 
 def test_clockwork_generation_benchmark_quick():
-    result = subprocess.run(
-        [sys.executable, "benchmarks/clockwork_generation.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    header, rows = markdown_rows(result.stdout)
+    stdout = run_benchmark("clockwork_generation.py", "--quick")
+    header, rows = markdown_rows(stdout)
     assert [row[0].split("(")[0] for row in rows] == [
         "ClockworkRNN", "SimpleRNN", "LSTM"
     ]
@@ -72,15 +65,8 @@ def test_clockwork_generation_benchmark_quick():
 
 
 def test_skip_rnn_benchmark_quick():
-    result = subprocess.run(
-        [sys.executable, "benchmarks/skip_rnn.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    accuracy, streaming = result.stdout.split("Streaming inference")
+    stdout = run_benchmark("skip_rnn.py", "--quick")
+    accuracy, streaming = stdout.split("Streaming inference")
     header, rows = markdown_rows(accuracy)
     assert [row[0] for row in rows] == [
         "LSTM", "Skip LSTM, λ=0", "Skip LSTM, λ=1e-05", "Skip LSTM, λ=0.0001"

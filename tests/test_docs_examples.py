@@ -20,6 +20,20 @@ import keras_memory.ops.straight_through
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+def run_python(code, cwd):
+    """Runs `code` in a fresh interpreter in `cwd`; returns its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -42,17 +56,9 @@ def test_docstring_examples_run(module):
 def test_readme_example_learns_the_waveform(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"## Example\n\n```python\n(.*?)```", readme, re.S).group(1)
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    stdout = run_python(code, tmp_path)
     # The README promises "about 0.005".
-    assert float(result.stdout.strip().splitlines()[-1]) < 0.02
+    assert float(stdout.strip().splitlines()[-1]) < 0.02
 
 
 DOC_PAGES = sorted(
@@ -67,15 +73,7 @@ def test_docs_python_blocks_run(page, tmp_path):
     # A page's blocks build on each other, as a reader runs them in order.
     text = (ROOT / "docs" / page).read_text()
     code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_python(code, tmp_path)
 
 
 def test_every_docs_page_is_in_the_site_navigation():
