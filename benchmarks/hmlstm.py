@@ -71,20 +71,22 @@ from keras_memory.callbacks import SlopeAnnealing  # noqa: E402
 from keras_memory.datasets.hierarchical_text import (  # noqa: E402
     ALPHABET,
     boundary_scores,
+    decode,
     hierarchical_text,
     language_model_windows,
 )
 from keras_memory.layers.hmlstm import HMLSTM  # noqa: E402
+from keras_memory.viz.hmlstm import plot_boundaries  # noqa: E402
 
 EMBEDDING_SIZE = 16
 QUICK_SETTINGS = {
-    "units": [16, 16, 16],
-    "train_sentences": 150,
-    "test_sentences": 40,
+    "units": [8, 8, 8],
+    "train_sentences": 60,
+    "test_sentences": 20,
     "sequence_length": 32,
-    "batch_size": 16,
+    "batch_size": 8,
     "epochs": 2,
-    "steps_per_epoch": 6,
+    "steps_per_epoch": 3,
     "jit_compile": False,  # XLA compilation would dominate a smoke run
 }
 
@@ -126,6 +128,10 @@ def parse_args(argv=None):
         "schedule (step 0.04 over 100 epochs) does",
     )
     parser.add_argument("--seed", type=int, default=0, help="weights and shuffling")
+    parser.add_argument(
+        "--figure", default=None,
+        help="save plot_boundaries of the first held-out window to this PNG",
+    )
     parser.add_argument(
         "--no-jit", dest="jit_compile", action="store_false",
         help="train without XLA (jit_compile=False)",
@@ -249,10 +255,9 @@ def train(model, data, args, callbacks=()):
     return train_bpc, seconds
 
 
-def boundary_rows(probe, test, inputs, args):
+def boundary_rows(boundaries, test, args):
     """Boundary precision/recall/F1 rows for z^1 (and z^2) on held-out text."""
-    boundaries = probe.predict(inputs, batch_size=args.batch_size, verbose=0)
-    boundaries = np.asarray(boundaries).reshape(-1, boundaries.shape[-1])
+    boundaries = boundaries.reshape(-1, boundaries.shape[-1])
     length = boundaries.shape[0]
     targets = [("z^1", "word ends", test.word_ends)]
     if boundaries.shape[-1] > 1:
@@ -348,6 +353,9 @@ def main(argv=None):
         f"\nUnigram entropy of the held-out text: {unigram_bits(test_text.ids):.3f} bits "
         f"per character. Final slope a = {annealing.history[-1]:.2f}."
     )
+    boundaries = np.asarray(
+        probe.predict(test_inputs, batch_size=args.batch_size, verbose=0)
+    )
     print("\nBoundaries on the held-out text (tolerance 1: one step either side)\n")
     print(
         markdown_table(
@@ -356,9 +364,23 @@ def main(argv=None):
                 "precision", "recall", "F1",
                 "precision (tol. 1)", "recall (tol. 1)", "F1 (tol. 1)",
             ],
-            boundary_rows(probe, test_text, test_inputs, args),
+            boundary_rows(boundaries, test_text, args),
         )
     )
+    window = decode(test_inputs[0])
+    print("\nThe first held-out window ('_' is a space; '|' marks z = 1, '^' a word end):\n")
+    print("  text  " + window.replace(" ", "_"))
+    ends = set(test_text.word_ends.tolist())
+    print("  word  " + "".join("^" if t in ends else " " for t in range(len(window))))
+    for level in range(boundaries.shape[-1]):
+        marks = "".join("|" if z else "." for z in boundaries[0, :, level])
+        print(f"  z^{level + 1}   " + marks)
+    if args.figure:
+        plot_boundaries(
+            window, boundaries[0], path=args.figure,
+            true_boundaries=[t for t in range(len(window)) if t in ends],
+        )
+        print(f"\nFigure written to {args.figure}.")
 
 
 if __name__ == "__main__":

@@ -59,4 +59,20 @@ SPECS = (
             layers.ClockworkRNNCell(6, periods=[1, 2, 3]), zoneout_h=0.3, seed=1
         ),
     ),
+    LayerSpec(
+        layers.HMLSTMCell,
+        kind="cell",
+        variant="boundaries",
+        # Boundaries in the output: state 0 (the output) carries z as well.
+        factory=lambda: layers.HMLSTMCell([4, 3], return_boundaries=True),
+    ),
+    LayerSpec(
+        layers.HMLSTM,
+        kind="rnn",
+        # Three layers, so the middle one can UPDATE, COPY and FLUSH; and the
+        # gated output module.
+        factory=lambda **kwargs: layers.HMLSTM(
+            [4, 3, 2], output_module_units=5, **kwargs
+        ),
+    ),
 )

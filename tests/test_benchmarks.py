@@ -18,18 +18,29 @@ def run_benchmark(script, *args):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    return stdout
+    return result.stdout
+
+
+def markdown_tables(text):
+    """Every markdown table in `text`, as (header, rows) pairs."""
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            rows = [
+                [cell.strip() for cell in row.strip("|").split("|")]
+                for row in current
+                if not set(row) <= set("|-: ")
+            ]
+            tables.append((rows[0], rows[1:]))
+            current = []
+    return tables
 
 
 def markdown_rows(text):
     """The header and body rows of the first markdown table in `text`."""
-    lines = [line for line in text.splitlines() if line.startswith("|")]
-    rows = [
-        [cell.strip() for cell in line.strip("|").split("|")]
-        for line in lines
-        if not set(line) <= set("|-: ")
-    ]
-    return rows[0], rows[1:]
+    return markdown_tables(text)[0]
 
 
 def test_clockwork_benchmark_quick_markdown():
@@ -79,3 +90,27 @@ def test_skip_rnn_benchmark_quick():
     for row in rows:
         ratio = float(row[header.index("time ratio on/off")])
         assert math.isfinite(ratio) and ratio > 0
+
+
+def test_hmlstm_benchmark_quick():
+    stdout = run_benchmark("hmlstm.py", "--quick")
+    (header, rows), (boundary_header, boundary_rows) = markdown_tables(stdout)
+
+    assert header == [
+        "model", "parameters", "updates", "train BPC", "held-out BPC", "training s",
+    ]
+    assert [row[0].split()[0] for row in rows] == ["HM-LSTM", "LSTM"]
+    hm_parameters, lstm_parameters = (int(row[1]) for row in rows)
+    assert abs(hm_parameters - lstm_parameters) / hm_parameters < 0.05
+    assert rows[0][2] == rows[1][2]  # the same number of updates
+    for row in rows:
+        for value in (float(row[3]), float(row[4])):
+            # Above 0 and, early in training, around log2(25) bits.
+            assert math.isfinite(value) and 0 < value < 8, row
+
+    assert boundary_header[:3] == ["boundaries", "against", "rate"]
+    assert [row[0] for row in boundary_rows][:2] == [
+        "HM-LSTM z^1", "random at the same rate",
+    ]
+    for row in boundary_rows:
+        assert all(0.0 <= float(value) <= 1.0 for value in row[2:]), row

@@ -10,7 +10,10 @@ import sys
 import pytest
 
 import keras_memory.layers.clockwork_rnn
+import keras_memory.datasets.hierarchical_text
 import keras_memory.layers.clockwork_rnn_cell
+import keras_memory.layers.hmlstm
+import keras_memory.layers.hmlstm_cell
 import keras_memory.layers.skip_rnn
 import keras_memory.layers.skip_rnn_cell
 import keras_memory.layers.zoneout_cell
@@ -42,6 +45,9 @@ def run_python(code, cwd):
         keras_memory.layers.skip_rnn_cell,
         keras_memory.layers.skip_rnn,
         keras_memory.layers.zoneout_cell,
+        keras_memory.layers.hmlstm_cell,
+        keras_memory.layers.hmlstm,
+        keras_memory.datasets.hierarchical_text,
         keras_memory.ops.addressing,
         keras_memory.ops.straight_through,
     ],

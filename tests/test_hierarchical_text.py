@@ -1,5 +1,7 @@
 """The generated hierarchical text: deterministic, grammatical, boundaries right."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -43,12 +45,11 @@ def test_word_and_sentence_ends_mark_the_known_hierarchy():
 
 
 def test_sentences_follow_the_grammar():
-    classes = {}
-    for name, words in [("D", DETERMINERS), ("A", ADJECTIVES), ("N", NOUNS), ("V", VERBS), ("P", PREPOSITIONS)]:
-        classes.update({word: name for word in words})
+    word_classes = {
+        "D": DETERMINERS, "A": ADJECTIVES, "N": NOUNS, "V": VERBS, "P": PREPOSITIONS,
+    }
+    classes = {word: tag for tag, words in word_classes.items() for word in words}
     noun_phrase = "DA?N"
-    import re
-
     sentence = re.compile(f"{noun_phrase}V{noun_phrase}(P{noun_phrase})?")
     for text in hierarchical_text(60, seed=2).text.split(". ")[:-1]:
         tags = "".join(classes[word] for word in text.split())

@@ -1,16 +1,51 @@
-"""Generated tasks and dataset readers."""
+"""Generated tasks and dataset readers.
 
+The TFDS builders of the algorithmic tasks live in
+`keras_memory.datasets.algorithmic_tfds`, imported on demand (importing
+tensorflow_datasets is slow).
+"""
+
+from keras_memory.datasets.algorithmic import BitErrorsPerSequence
+from keras_memory.datasets.algorithmic import Curriculum
+from keras_memory.datasets.algorithmic import associative_recall_dataset
+from keras_memory.datasets.algorithmic import associative_recall_task
+from keras_memory.datasets.algorithmic import bit_errors_per_sequence
+from keras_memory.datasets.algorithmic import copy_dataset
+from keras_memory.datasets.algorithmic import copy_task
+from keras_memory.datasets.algorithmic import normalize_repeats
+from keras_memory.datasets.algorithmic import priority_sort_dataset
+from keras_memory.datasets.algorithmic import priority_sort_task
+from keras_memory.datasets.algorithmic import repeat_copy_dataset
+from keras_memory.datasets.algorithmic import repeat_copy_task
 from keras_memory.datasets.adding_problem import TARGET_VARIANCE as ADDING_TARGET_VARIANCE
 from keras_memory.datasets.adding_problem import adding_problem
 from keras_memory.datasets.adding_problem import adding_problem_dataset
+from keras_memory.datasets.hierarchical_text import boundary_scores
+from keras_memory.datasets.hierarchical_text import hierarchical_text
+from keras_memory.datasets.hierarchical_text import language_model_windows
 from keras_memory.datasets.sequence_generation import normalized_mse
 from keras_memory.datasets.sequence_generation import sequence_generation
 from keras_memory.datasets.sequence_generation import waveform
 
 __all__ = [
     "ADDING_TARGET_VARIANCE",
+    "BitErrorsPerSequence",
+    "Curriculum",
+    "associative_recall_dataset",
+    "associative_recall_task",
+    "bit_errors_per_sequence",
+    "copy_dataset",
+    "copy_task",
+    "normalize_repeats",
+    "priority_sort_dataset",
+    "priority_sort_task",
+    "repeat_copy_dataset",
+    "repeat_copy_task",
     "adding_problem",
     "adding_problem_dataset",
+    "boundary_scores",
+    "hierarchical_text",
+    "language_model_windows",
     "normalized_mse",
     "sequence_generation",
     "waveform",

@@ -2,6 +2,8 @@
 
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
+from keras_memory.layers.hmlstm import HMLSTM
+from keras_memory.layers.hmlstm_cell import HMLSTMCell
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
@@ -9,6 +11,8 @@ from keras_memory.layers.zoneout_cell import ZoneoutCell
 __all__ = [
     "ClockworkRNN",
     "ClockworkRNNCell",
+    "HMLSTM",
+    "HMLSTMCell",
     "SkipRNN",
     "SkipRNNCell",
     "ZoneoutCell",

@@ -87,11 +87,15 @@ class HMLSTMCell(keras.layers.Layer):
 
     The boundaries are exact zeros and ones. Their straight-through
     gradient (`binary_step` of `keras_memory.ops`) is that of the hard
-    sigmoid, `a / 2` inside `|s_z| < 1 / a`, so it reaches the boundary
-    weights through the gated bottom-up and top-down signals (eqs. 8, 9).
-    Since `z~ > 0.5` exactly when `s_z > 0`, the slope `a` leaves the
-    forward pass unchanged: it only sharpens the gradient (the paper's slope
-    annealing trick). It is a non-trainable variable, `cell.slope`, that
+    sigmoid, `a / 2` inside `|s_z| < 1 / a`. It reaches the boundary
+    weights through the gated bottom-up and top-down signals (eqs. 8, 9)
+    and through the choice of operation: the forward pass selects with
+    `where`, the backward pass differentiates the same selection written
+    with `z` as a factor (`c = z i g + (1 - z) (...)`), so the boundaries
+    also learn what a FLUSH or a COPY costs. Since `z~ > 0.5` exactly when
+    `s_z > 0`, the slope `a` leaves the forward pass unchanged: it only
+    sharpens the gradient (the paper's slope annealing trick). It is a
+    non-trainable variable, `cell.slope`, that
     `keras_memory.callbacks.SlopeAnnealing` assigns during training without
     retracing the compiled step.
 
@@ -375,35 +379,37 @@ class HMLSTMCell(keras.layers.Layer):
             o = ops.sigmoid(s[:, 2 * units : 3 * units])
             g = ops.tanh(s[:, 3 * units : 4 * units])
 
-            # UPDATE, COPY or FLUSH, selected per example. Layer 1 always
-            # has z^0 = 1 (never COPY); the top layer has no z (never FLUSH).
+            # UPDATE, COPY or FLUSH, selected per example with
+            # `where`: a COPY keeps c and h bit for bit. Layer 1 has z^0 = 1
+            # (never COPY); the top layer has no z (never FLUSH). Beside
+            # each selection, the same selection written as products with
+            # z in {0, 1} (`*_blend`): the forward values come from `where`,
+            # the gradient from the products (straight through), so that the
+            # boundaries also learn what flushing and copying cost, not only
+            # the benefit of passing h^{l-1} up (eq. 9).
             c_flush = i * g
             c_update = f * c_prev[layer] + c_flush
+            copy = copy_weight = None
             if z_below is None:
                 c = c_update
+                c_blend = c_update
             else:
-                below_ended = ops.greater(z_below, 0.5)
-                c = ops.where(below_ended, c_update, c_prev[layer])
+                c = ops.where(ops.greater(z_below, 0.5), c_update, c_prev[layer])
+                c_blend = (1.0 - z_below) * c_prev[layer] + z_below * c_update
+                copy = ops.less(z_below, 0.5)
+                copy_weight = 1.0 - z_below
             if layer < top:
                 flush = ops.greater(z_prev, 0.5)
                 c = ops.where(flush, c_flush, c)
-            h = o * ops.tanh(c)
-            if z_below is not None:
-                copy = ops.logical_not(below_ended)
-                if layer < top:
+                c_blend = z_prev * c_flush + (1.0 - z_prev) * c_blend
+                if copy is not None:
                     copy = ops.logical_and(copy, ops.logical_not(flush))
-                h = ops.where(copy, h_prev[layer], h)
-            if getattr(self, "_blend_gradient", False) and (z_below is not None or layer < top):
-                one = ops.ones_like(z_prev_all[:, :1])
-                zp = z_prev if layer < top else 0.0 * one
-                zb = one if z_below is None else z_below
-                c_blend = zp * c_flush + (1.0 - zp) * (
-                    (1.0 - zb) * c_prev[layer] + zb * c_update
-                )
-                c = _straight_through(c, c_blend)
-                keep = (1.0 - zp) * (1.0 - zb)
-                h_blend = keep * h_prev[layer] + (1.0 - keep) * o * ops.tanh(c)
-                h = _straight_through(h, h_blend)
+                    copy_weight = (1.0 - z_prev) * copy_weight
+            c = _straight_through(c, c_blend)
+            h = o * ops.tanh(c)
+            if copy is not None:
+                h_blend = copy_weight * h_prev[layer] + (1.0 - copy_weight) * h
+                h = _straight_through(ops.where(copy, h_prev[layer], h), h_blend)
 
             if layer < top:
                 # z^l_t = f_bound(hard_sigm(a s_z)), straight-through.

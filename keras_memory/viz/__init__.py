@@ -5,6 +5,7 @@ it when `path` is given, and returns it. One module per layer family.
 """
 
 from keras_memory.viz.clockwork import plot_clockwork
+from keras_memory.viz.hmlstm import plot_boundaries
 from keras_memory.viz.skip_rnn import plot_skip_updates
 
-__all__ = ["plot_clockwork", "plot_skip_updates"]
+__all__ = ["plot_boundaries", "plot_clockwork", "plot_skip_updates"]

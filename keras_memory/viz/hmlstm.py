@@ -43,7 +43,7 @@ def plot_boundaries(text, boundaries, path=None, true_boundaries=None):
         )
     timesteps, num_detectors = boundaries.shape
 
-    width = min(_MAX_WIDTH_INCHES, max(6.0, _INCHES_PER_CHARACTER * timesteps))
+    width = min(_MAX_WIDTH_INCHES, max(7.0, _INCHES_PER_CHARACTER * timesteps))
     figure = new_figure(figsize=(width, 1.2 + 0.45 * num_detectors))
     axis = figure.subplots()
     axis.imshow(
@@ -66,8 +66,7 @@ def plot_boundaries(text, boundaries, path=None, true_boundaries=None):
     axis.set_yticks(range(num_detectors))
     axis.set_yticklabels([f"z^{layer + 1}" for layer in range(num_detectors)])
     axis.set_ylabel("layer")
-    title = "HM-LSTM boundaries (black: segment ends)"
-    if true_boundaries is not None:
-        title += "; orange: true boundaries"
-    axis.set_title(title)
+    title = "HM-LSTM boundaries (black: z = 1"
+    title += ", orange: true)" if true_boundaries is not None else ")"
+    axis.set_title(title, fontsize=10)
     return finish_figure(figure, path)

@@ -187,7 +187,8 @@ def test_copy_keeps_c_and_h_bit_for_bit():
     # copy at every step, while layer 1 keeps updating.
     cell = _random_cell([3, 4, 2], seed=1)
     for bias in cell.biases[:2]:
-        bias.assign(keras.ops.convert_to_numpy(bias) - 100.0 * (np.arange(bias.shape[0]) == bias.shape[0] - 1))
+        z_column = np.arange(bias.shape[0]) == bias.shape[0] - 1
+        bias.assign(keras.ops.convert_to_numpy(bias) - 100.0 * z_column)
     rng = np.random.default_rng(2)
     h = [rng.normal(size=(2, n)).astype("float32") for n in (3, 4, 2)]
     c = [rng.normal(size=(2, n)).astype("float32") for n in (3, 4, 2)]
@@ -276,9 +277,26 @@ def test_straight_through_gradient_reaches_the_boundary_weights():
     x = np.random.default_rng(7).normal(size=(4, 10, 3)).astype("float32")
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(layer(x)[..., 4:] ** 2)
-    kernels = [layer.cell.kernels[0], layer.cell.recurrent_kernels[0], layer.cell.top_down_kernels[0]]
+    cell = layer.cell
+    kernels = [cell.kernels[0], cell.recurrent_kernels[0], cell.top_down_kernels[0]]
     for kernel, grad in zip(kernels, tape.gradient(loss, kernels)):
         assert np.abs(grad.numpy()[:, -1]).sum() > 0, kernel.path
+
+
+def test_boundaries_also_learn_what_a_flush_costs():
+    # Without top-down weights, z^1_1 reaches h^1_2 only by choosing FLUSH
+    # or UPDATE at step 2. The forward pass selects with `where`; the
+    # gradient is that of the selection written with z as a factor.
+    cell = _random_cell([3, 2], seed=13, scale=0.5)
+    cell.top_down_kernels[0].assign(np.zeros(cell.top_down_kernels[0].shape))
+    x = np.random.default_rng(14).normal(size=(16, 2, 3)).astype("float32")
+    with tf.GradientTape() as tape:
+        states = cell.get_initial_state(16)
+        for t in range(2):
+            _, states = cell(x[:, t], states)
+        loss = tf.reduce_sum(states[1][:, :3])  # h^1_2 only
+    gradient = tape.gradient(loss, cell.kernels[0]).numpy()
+    assert np.abs(gradient[:, -1]).sum() > 0  # the z~ column of W^1_0
 
 
 def test_the_slope_changes_the_gradient_not_the_outputs_and_never_retraces():
@@ -351,7 +369,8 @@ def test_output_module_is_equation_11():
     h1, h2 = _split(cell, states[1])
     gates = _sigmoid(np.concatenate([h1, h2], -1) @ w["output_gate_kernel"])
     expected = np.maximum(
-        gates[:, :1] * (h1 @ w["output_kernel"][:3]) + gates[:, 1:] * (h2 @ w["output_kernel"][3:]),
+        gates[:, :1] * (h1 @ w["output_kernel"][:3])
+        + gates[:, 1:] * (h2 @ w["output_kernel"][3:]),
         0.0,
     )
     np.testing.assert_allclose(keras.ops.convert_to_numpy(output), expected, atol=1e-6)
