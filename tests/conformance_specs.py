@@ -75,4 +75,16 @@ SPECS = (
             [4, 3, 2], output_module_units=5, **kwargs
         ),
     ),
+    LayerSpec(
+        layers.NTMCell,
+        kind="cell",
+        factory=lambda: layers.NTMCell(units=4, memory_size=5, memory_width=3),
+    ),
+    LayerSpec(
+        layers.NTM,
+        kind="rnn",
+        factory=lambda **kwargs: layers.NTM(
+            units=4, memory_size=5, memory_width=3, **kwargs
+        ),
+    ),
 )

@@ -37,6 +37,8 @@ DOCTEST_MODULES = [
     "keras_memory.layers.zoneout_cell",
     "keras_memory.layers.hmlstm_cell",
     "keras_memory.layers.hmlstm",
+    "keras_memory.layers.ntm_cell",
+    "keras_memory.layers.ntm",
     "keras_memory.datasets.hierarchical_text",
     "keras_memory.ops.addressing",
     "keras_memory.ops.straight_through",

@@ -4,6 +4,8 @@ from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
+from keras_memory.layers.ntm import NTM
+from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
@@ -13,6 +15,8 @@ __all__ = [
     "ClockworkRNNCell",
     "HMLSTM",
     "HMLSTMCell",
+    "NTM",
+    "NTMCell",
     "SkipRNN",
     "SkipRNNCell",
     "ZoneoutCell",
