@@ -5,6 +5,7 @@ import copy
 import keras
 
 from keras_memory.layers.ntm_cell import NTMCell
+from keras_memory.layers.rnn_layer_utils import call_over_all_steps
 from keras_memory.layers.rnn_layer_utils import reset_to_initial_state
 from keras_memory.layers.rnn_layer_utils import rnn_layer_config
 
@@ -129,14 +130,10 @@ class NTM(keras.layers.RNN):
             )
         # The weightings are wanted at every step: run with sequences and
         # select afterwards.
+        outputs, states = call_over_all_steps(
+            self, sequences, initial_state, mask, training
+        )
         return_sequences, return_state = self.return_sequences, self.return_state
-        self.return_sequences, self.return_state = True, True
-        try:
-            outputs, *states = super().call(
-                sequences, initial_state=initial_state, mask=mask, training=training
-            )
-        finally:
-            self.return_sequences, self.return_state = return_sequences, return_state
 
         cell = self.cell
         n, r, w = cell.memory_size, cell.read_heads, cell.write_heads

@@ -44,3 +44,30 @@ def reset_to_initial_state(rnn_layer):
     initial = rnn_layer.get_initial_state(batch_size)
     for variable, value in zip(rnn_layer.states, initial):
         variable.assign(keras.ops.cast(value, variable.dtype))
+
+
+def call_over_all_steps(rnn_layer, sequences, initial_state, mask, training):
+    """`keras.layers.RNN.call` with every step's output and the final states.
+
+    For RNN subclasses whose cell appends auxiliary columns (gates,
+    weightings) that they need at every step whatever the user asked for:
+    `return_sequences` and `return_state` are switched on for this call only,
+    and the caller selects afterwards from what it returns.
+
+    Returns:
+        `(outputs, states)`: outputs `(batch, timesteps, cell.output_size)`
+        and the list of final states.
+    """
+    asked = rnn_layer.return_sequences, rnn_layer.return_state
+    rnn_layer.return_sequences, rnn_layer.return_state = True, True
+    try:
+        outputs, *states = keras.layers.RNN.call(
+            rnn_layer,
+            sequences,
+            initial_state=initial_state,
+            mask=mask,
+            training=training,
+        )
+    finally:
+        rnn_layer.return_sequences, rnn_layer.return_state = asked
+    return outputs, states

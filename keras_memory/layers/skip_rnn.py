@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers import cell_wrapper_utils
+from keras_memory.layers.rnn_layer_utils import call_over_all_steps
 from keras_memory.layers.rnn_layer_utils import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
@@ -130,14 +131,10 @@ class SkipRNN(keras.layers.RNN):
     def call(self, sequences, initial_state=None, mask=None, training=False):
         # The loss and the metric need every step's gate, whatever the user
         # asked for, so run with sequences and states and select afterwards.
+        outputs, states = call_over_all_steps(
+            self, sequences, initial_state, mask, training
+        )
         return_sequences, return_state = self.return_sequences, self.return_state
-        self.return_sequences, self.return_state = True, True
-        try:
-            outputs, *states = super().call(
-                sequences, initial_state=initial_state, mask=mask, training=training
-            )
-        finally:
-            self.return_sequences, self.return_state = return_sequences, return_state
 
         gates = outputs[..., -1]  # u_t, (batch, timesteps)
         outputs = outputs[..., :-1]
