@@ -81,6 +81,15 @@ SPECS = (
         factory=lambda: layers.NTMCell(units=4, memory_size=5, memory_width=3),
     ),
     LayerSpec(
+        layers.NTMCell,
+        kind="cell",
+        variant="feedforward",
+        # No controller state: the memory is the only recurrence.
+        factory=lambda: layers.NTMCell(
+            "feedforward", units=4, memory_size=5, memory_width=3
+        ),
+    ),
+    LayerSpec(
         layers.NTM,
         kind="rnn",
         factory=lambda **kwargs: layers.NTM(

@@ -20,6 +20,32 @@ MEMORY_INITS = ("constant", "learned", "random")
 CONSTANT_MEMORY_VALUE = 1e-6
 
 
+def is_feedforward_controller(controller):
+    """True for a layer that is not an RNN cell (no `state_size`)."""
+    return (
+        isinstance(controller, keras.layers.Layer)
+        and not isinstance(controller, keras.layers.RNN)
+        and not hasattr(controller, "state_size")
+    )
+
+
+def feedforward_output_size(controller):
+    """The output size a feed-forward controller declares (see `NTMCell`)."""
+    last = controller
+    if isinstance(controller, keras.Sequential) and controller.layers:
+        last = controller.layers[-1]
+    units = getattr(last, "units", None)
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise validation.invalid_argument(
+            "controller",
+            "an RNN cell, or a feed-forward layer with an integer `units` "
+            "attribute (such as keras.layers.Dense) or a Sequential ending "
+            "in one",
+            controller,
+        )
+    return units
+
+
 @keras.saving.register_keras_serializable(package="keras_memory")
 class NTMCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     """A Neural Turing Machine: a controller cell with an external memory.
@@ -83,15 +109,25 @@ class NTMCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     `keras.layers.RNN.reset_state()`, and at its own initial state by
     `NTM.reset_state()`).
 
-    Only recurrent controllers are supported; a feed-forward controller
-    (a `Dense` stack) is not an option here.
+    **Feed-forward controller.** `controller` may also be a layer that is
+    not a cell, such as `keras.layers.Dense(100, activation="relu")` or a
+    `keras.Sequential` of `Dense` layers (`controller="feedforward"` builds
+    `Dense(units, relu)`): it maps `[x_t, r_{t-1}]` to `h_t` with no state
+    of its own, so the memory is the machine's only recurrence (the paper's
+    feed-forward NTM, easier to interpret, section 4). Its state list has
+    no controller entries. A feed-forward controller must state its output
+    size: a layer with an integer `units` attribute, or a `Sequential` whose
+    last layer has one.
 
     Args:
         controller: A Keras RNN cell with a flat state (e.g.
-            `keras.layers.LSTMCell(100)` or `keras.layers.GRUCell(64)`), or
-            `None` for `keras.layers.LSTMCell(units)`. Default: `None`.
-        units: Positive integer; the units of the default LSTM controller
-            (ignored when `controller` is given). Default: `100`.
+            `keras.layers.LSTMCell(100)` or `keras.layers.GRUCell(64)`),
+            a feed-forward layer (see above), `"feedforward"` for
+            `keras.layers.Dense(units, activation="relu")`, or `None` for
+            `keras.layers.LSTMCell(units)`. Default: `None`.
+        units: Positive integer; the units of the default LSTM or
+            feed-forward controller (ignored when `controller` is a layer).
+            Default: `100`.
         memory_size: Positive integer `N`, the number of memory locations.
             Default: `128`.
         memory_width: Positive integer `M`, the width of a location.
@@ -206,9 +242,18 @@ class NTMCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
             controller = keras.layers.LSTMCell(
                 self.units, dtype=self.dtype_policy, name="controller"
             )
-        self.controller = cell_wrapper_utils.check_cell(controller, "controller")
-        self._controller_state_sizes = cell_wrapper_utils.state_sizes(controller)
-        self._controller_output_size = cell_wrapper_utils.output_size(controller)
+        elif isinstance(controller, str) and controller == "feedforward":
+            controller = keras.layers.Dense(
+                self.units, activation="relu", dtype=self.dtype_policy, name="controller"
+            )
+        self.controller = controller
+        if is_feedforward_controller(controller):
+            self._controller_state_sizes = []
+            self._controller_output_size = feedforward_output_size(controller)
+        else:
+            cell_wrapper_utils.check_cell(controller, "controller")
+            self._controller_state_sizes = cell_wrapper_utils.state_sizes(controller)
+            self._controller_output_size = cell_wrapper_utils.output_size(controller)
 
         n, m = self.memory_size, self.memory_width
         self.output_size = (
@@ -379,11 +424,15 @@ class NTMCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         controller_input = ops.concatenate(
             [inputs, ops.cast(reads, inputs.dtype)], axis=-1
         )
-        h, new_controller_states = self.controller(
-            controller_input, controller_states, training=training
-        )
-        if not isinstance(new_controller_states, (list, tuple)):
-            new_controller_states = [new_controller_states]
+        if self._controller_state_sizes:
+            h, new_controller_states = self.controller(
+                controller_input, controller_states, training=training
+            )
+            if not isinstance(new_controller_states, (list, tuple)):
+                new_controller_states = [new_controller_states]
+        else:  # a feed-forward controller
+            h = self.controller(controller_input, training=training)
+            new_controller_states = []
         params = ops.matmul(h, self.head_kernel) + self.head_bias
         params = ops.clip(params, -self.clip_value, self.clip_value)
 
@@ -428,7 +477,11 @@ class NTMCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         # value, so the initial state is zeros: `keras.layers.RNN.reset_state()`
         # (which assigns zeros) restarts the machine correctly. `decode_state`
         # gives the memory (1e-6 everywhere for memory_init="constant").
-        controller_states = cell_wrapper_utils.initial_states(self.controller, batch_size)
+        controller_states = (
+            cell_wrapper_utils.initial_states(self.controller, batch_size)
+            if self._controller_state_sizes
+            else []
+        )
         count = len(self._controller_state_sizes)
         own = [self.state_size[0], *self.state_size[1 + count :]]
         zeros = [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in own]

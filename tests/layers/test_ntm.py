@@ -202,6 +202,44 @@ def test_config_round_trip_with_gru_controller():
     assert restored_cell.controller.units == 6
 
 
+def test_feedforward_controller_has_no_state_of_its_own():
+    cell = NTMCell("feedforward", units=5, memory_size=N, memory_width=M)
+    assert isinstance(cell.controller, keras.layers.Dense)
+    assert cell.controller.activation is keras.activations.relu
+    # [y_{t-1}, reads, read weightings, write weightings, memory]
+    assert cell.state_size == [5 + M, M, N, N, N * M]
+    stack = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(6)])
+    assert NTMCell(stack, memory_size=N, memory_width=M).output_size == 6 + M
+
+
+def test_feedforward_controller_sees_only_input_and_previous_reads():
+    # h_t = relu([x_t, r_{t-1}] W + b): the memory is the only recurrence.
+    layer = NTM(
+        "feedforward", units=5, memory_size=N, memory_width=M,
+        return_sequences=True,
+    )
+    inputs = np.random.default_rng(0).normal(size=(2, 4, 3)).astype("float32")
+    outputs = _numpy(layer(inputs))
+    h, reads = outputs[..., :5], outputs[..., 5:]
+    initial_reads = np.full((2, 1, M), 1e-6, "float32")  # r_0 of M_0 = 1e-6
+    previous_reads = np.concatenate([initial_reads, reads[:, :-1]], axis=1)
+    kernel, bias = (_numpy(w) for w in layer.cell.controller.weights)
+    expected = np.maximum(
+        np.concatenate([inputs, previous_reads], axis=-1) @ kernel + bias, 0.0
+    )
+    np.testing.assert_allclose(h, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_feedforward_controller_config_round_trip():
+    cell = NTMCell(
+        keras.Sequential([keras.layers.Dense(4, activation="tanh")]),
+        memory_size=N, memory_width=M,
+    )
+    restored = NTMCell.from_config(cell.get_config())
+    assert isinstance(restored.controller, keras.Sequential)
+    assert restored.state_size == cell.state_size
+
+
 @pytest.mark.parametrize(
     "kwargs,argument",
     [
@@ -216,7 +254,8 @@ def test_config_round_trip_with_gru_controller():
         ({"clip_value": 0.0}, "clip_value"),
         ({"clip_value": "big"}, "clip_value"),
         ({"memory_init": "zeros"}, "memory_init"),
-        ({"controller": keras.layers.Dense(3)}, "controller"),
+        ({"controller": keras.layers.Activation("relu")}, "controller"),
+        ({"controller": keras.layers.LSTM(3)}, "controller"),
         ({"controller": "lstm"}, "controller"),
         ({"seed": 1.5}, "seed"),
     ],
