@@ -12,7 +12,7 @@ import os
 import pathlib
 import sys
 
-DEMO_RECIPE = "clockwork-waveform"
+DEMO_RECIPE = "ntm-copy"
 
 
 def _quiet_tensorflow():
@@ -57,8 +57,12 @@ def run_demo(args):
     before = recipe.evaluate(model)
     print(f"{recipe.metric_name} before training: {before:.4f}")
 
-    _print_header(f"Training for {epochs} epochs on {keras.backend.backend()}")
-    recipe.train(model, epochs, verbose=1)
+    if recipe.build_pretrained is not None and not args.epochs:
+        _print_header("Loading the shipped weights (--epochs N trains from scratch)")
+        model = recipe.build_pretrained()
+    else:
+        _print_header(f"Training for {epochs} epochs on {keras.backend.backend()}")
+        recipe.train(model, epochs, verbose=1)
     after = recipe.evaluate(model)
     print(f"{recipe.metric_name} before training: {before:.4f}")
     print(f"{recipe.metric_name} after training:  {after:.4f}")
@@ -100,13 +104,36 @@ def run_train(args):
 
     recipe = get_recipe(args.recipe)
     keras.utils.set_random_seed(args.seed)
-    model = recipe.build_model()
-    recipe.train(model, args.epochs or recipe.default_epochs, verbose=1)
-    print(f"{recipe.metric_name}: {recipe.evaluate(model):.4f}")
+    epochs = args.epochs or recipe.default_epochs
     output = pathlib.Path(args.output or f"{recipe.name}.keras")
+    if not output.name.endswith((".keras", ".weights.h5")):
+        raise ValueError(
+            "Received an invalid value for argument `--output`, expected a "
+            f"path ending in .keras or .weights.h5, got {str(output)!r}."
+        )
+    model = recipe.build_model()
+    recipe.train(model, epochs, verbose=1)
+    metric = recipe.evaluate(model)
+    print(f"{recipe.metric_name}: {metric:.4f}")
     output.parent.mkdir(parents=True, exist_ok=True)
-    model.save(output)
-    print(f"Saved {output}")
+    if output.name.endswith(".weights.h5"):
+        # Weights for an application, with what produced them beside.
+        model.save_weights(output)
+        metadata = {
+            "recipe": recipe.name,
+            "epochs": epochs,
+            "seed": args.seed,
+            "metric_name": recipe.metric_name,
+            "metric": metric,
+            "keras_version": keras.__version__,
+            "backend": keras.backend.backend(),
+        }
+        metadata_path = output.with_name("metadata.json")
+        metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
+        print(f"Saved {output} and {metadata_path}")
+    else:
+        model.save(output)
+        print(f"Saved {output}")
     return 0
 
 
@@ -168,16 +195,21 @@ def build_parser():
 
     demo = commands.add_parser(
         "demo",
-        help="train a small model, export it for TF Serving and plot it",
+        help="run a trained model, export it for TF Serving and plot it",
         description=(
-            "Train a recipe's model on its generated task (about half a minute on "
-            "a CPU), print its metric before and after, export it for TF "
-            "Serving, call the export in a fresh process that cannot import "
-            "keras_memory, and write a PNG figure."
+            "Build a recipe's model (default: the NTM copy machine), print its "
+            "metric untrained, then with the shipped weights (a recipe without "
+            "them, or --epochs N, trains on its generated task instead), export "
+            "it for TF Serving, call the export in a fresh process that cannot "
+            "import keras_memory, and write a PNG figure."
         ),
     )
     demo.add_argument("--recipe", default=DEMO_RECIPE, help=f"default: {DEMO_RECIPE}")
-    demo.add_argument("--epochs", type=_positive_int, help="default: the recipe's")
+    demo.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="train from scratch for this many epochs; default: the shipped weights, or the recipe's epochs",
+    )
     demo.add_argument("--output-dir", default="demo_output", help="model and figure; default: demo_output")
     demo.add_argument("--serving-dir", default="serving", help="TF Serving base directory; default: serving")
     demo.add_argument("--seed", type=int, default=0, help="default: 0")
@@ -190,7 +222,13 @@ def build_parser():
     )
     train.add_argument("recipe", help="recipe name (see `keras-memory info`)")
     train.add_argument("--epochs", type=_positive_int, help="default: the recipe's")
-    train.add_argument("--output", help="default: <recipe>.keras")
+    train.add_argument(
+        "--output",
+        help=(
+            "a .keras file, or a .weights.h5 file (written with a "
+            "metadata.json beside it); default: <recipe>.keras"
+        ),
+    )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
     train.set_defaults(handler=run_train)
 

@@ -39,8 +39,8 @@ def test_info_lists_layers_and_recipes(capsys):
     assert cli.main(["info", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["layers"] == list(keras_memory.layers.__all__)
-    assert info["applications"] == []
-    assert "clockwork-waveform" in info["recipes"]
+    assert info["applications"] == ["NTMCopy", "NTMRepeatCopy"]
+    assert {"clockwork-waveform", "ntm-copy"} <= set(info["recipes"])
     assert cli.main(["info"]) == 0
     assert "ClockworkRNNCell" in capsys.readouterr().out
 
@@ -85,18 +85,54 @@ def test_train_then_export(tmp_path):
     assert "no such model file: nothing.keras" in missing.stderr
 
 
+def _number_after(text, label):
+    return float(text.split(label)[1].split()[0])
+
+
 def test_demo_runs_end_to_end(tmp_path):
-    demo = _run("demo", "--epochs", "2", cwd=tmp_path)
+    # The default demo: the NTM copy model with its shipped weights.
+    demo = _run("demo", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout
-    before = float(out.split("NMSE before training:")[1].split()[0])
-    after = float(out.split("NMSE after training:")[1].split()[0])
+    assert "Loading the shipped weights" in out
+    assert _number_after(out, "bit errors per sequence before training:") > 10
+    assert _number_after(out, "bit errors per sequence after training:") < 0.1
+    export_dir = tmp_path / "serving" / "ntm-copy" / "1"
+    assert (export_dir / "saved_model.pb").is_file()
+    assert _number_after(out, "largest difference from the in-process Keras model:") < 1e-5
+    figure = tmp_path / "demo_output" / "ntm-copy.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "demo_output" / "ntm-copy.keras").is_file()
+
+
+def test_demo_trains_a_recipe_from_scratch(tmp_path):
+    demo = _run("demo", "--recipe", "clockwork-waveform", "--epochs", "2", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    out = demo.stdout
+    before = _number_after(out, "NMSE before training:")
+    after = _number_after(out, "NMSE after training:")
     assert after < before / 2  # two epochs (200 updates) already learn
     assert "Epoch 2/2" in out  # the Keras progress bar
     export_dir = tmp_path / "serving" / "clockwork-waveform" / "1"
     assert (export_dir / "saved_model.pb").is_file()
-    difference = float(out.split("largest difference from the in-process Keras model:")[1].split()[0])
-    assert difference < 1e-5
+    assert _number_after(out, "largest difference from the in-process Keras model:") < 1e-5
     figure = tmp_path / "demo_output" / "clockwork-waveform.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "demo_output" / "clockwork-waveform.keras").is_file()
+
+
+def test_train_writes_weights_with_metadata(tmp_path):
+    trained = _run(
+        "train", "clockwork-waveform", "--epochs", "1", "--output", "w/cw.weights.h5",
+        cwd=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert (tmp_path / "w" / "cw.weights.h5").is_file()
+    metadata = json.loads((tmp_path / "w" / "metadata.json").read_text())
+    assert metadata["recipe"] == "clockwork-waveform"
+    assert metadata["epochs"] == 1
+    assert metadata["metric"] == pytest.approx(_number_after(trained.stdout, "NMSE:"), abs=1e-4)
+
+
+def test_train_output_must_be_keras_or_weights(capsys):
+    assert cli.main(["train", "clockwork-waveform", "--output", "model.h5"]) == 2
+    assert "argument `--output`" in capsys.readouterr().err

@@ -1,7 +1,12 @@
 """Prebuilt models with shipped weights.
 
-Applications arrive with the issues that train them (the NTM copy model, the
-bAbI memory network); `keras-memory info` lists what is available.
+Each application is a function returning a functional `keras.Model` with
+named inputs and outputs, optionally loaded with weights that the project
+trained and ships in `saved_models/` (with their metadata: task, training
+budget, measured score). `keras-memory info` lists them.
 """
 
-__all__ = []
+from keras_memory.applications.ntm_copy import NTMCopy
+from keras_memory.applications.ntm_copy import NTMRepeatCopy
+
+__all__ = ["NTMCopy", "NTMRepeatCopy"]

@@ -5,7 +5,7 @@ gives example serving inputs and draws a figure of what the model learned.
 """
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Optional
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Recipe:
         evaluate: `(model) -> float`, the metric on the task.
         example_inputs: `() -> dict` of serving input name to array.
         plot: `(model, path) -> None`, writes a figure to `path`.
+        build_pretrained: Optional `() -> keras.Model` with the shipped
+            weights; the demo starts from it instead of training from
+            scratch.
     """
 
     name: str
@@ -33,6 +36,7 @@ class Recipe:
     evaluate: Callable
     example_inputs: Callable
     plot: Callable
+    build_pretrained: Optional[Callable] = None
 
 
 def get_recipe(name):
@@ -48,6 +52,9 @@ def get_recipe(name):
 
 def available_recipes():
     """All recipes by name."""
-    from keras_memory.recipes import clockwork_waveform
+    from keras_memory.recipes import clockwork_waveform, ntm_copy
 
-    return {recipe.name: recipe for recipe in (clockwork_waveform.RECIPE,)}
+    return {
+        recipe.name: recipe
+        for recipe in (clockwork_waveform.RECIPE, ntm_copy.RECIPE)
+    }

@@ -1,0 +1,136 @@
+"""The NTM copy application: architecture, shipped weights, fine-tuning."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from keras_memory.applications import NTMCopy, NTMRepeatCopy
+from keras_memory.applications import ntm_copy
+from keras_memory.datasets import bit_errors_per_sequence, copy_task, repeat_copy_task
+from keras_memory.recipes import get_recipe
+
+
+def test_architecture_is_the_papers():
+    model = NTMCopy(weights=None)
+    assert [t.name for t in model.inputs] == ["sequence"]
+    assert model.get_layer("bits").activation is keras.activations.sigmoid
+    cell = model.get_layer("ntm").cell
+    assert (cell.units, cell.memory_size, cell.memory_width) == (100, 128, 20)
+    assert (cell.read_heads, cell.write_heads) == (1, 1)
+    inputs, _, _ = copy_task(2, 5, 5)
+    outputs = keras.ops.convert_to_numpy(model(inputs))
+    assert outputs.shape == (2, 11, 8)
+    assert outputs.min() >= 0.0 and outputs.max() <= 1.0
+
+
+def test_memory_size_holds_no_weights():
+    small, large = NTMCopy(weights=None), NTMCopy(weights=None, memory_size=256)
+    assert [w.shape for w in small.weights] == [w.shape for w in large.weights]
+    large.set_weights(small.get_weights())
+    inputs, _, _ = copy_task(1, 3, 3)
+    # The same weights, a bigger memory: near-identical outputs on a short
+    # sequence (the content softmax spreads over more 1e-6 rows).
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(small(inputs)),
+        keras.ops.convert_to_numpy(large(inputs)),
+        atol=0.05,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs,argument",
+    [
+        ({"weights": "imagenet"}, "weights"),
+        ({"weights": 3}, "weights"),
+        ({"weights": "/no/such/file.weights.h5"}, "weights"),
+        ({"memory_size": 0}, "memory_size"),
+    ],
+)
+@pytest.mark.parametrize("builder", [NTMCopy, NTMRepeatCopy])
+def test_bad_arguments(builder, kwargs, argument):
+    with pytest.raises(ValueError, match=f"argument `{argument}`"):
+        builder(**kwargs)
+
+
+def test_shipped_weights_copy_lengths_1_to_20():
+    model = NTMCopy(weights="copy")
+    errors = ntm_copy.evaluate_copy(model, sequences_per_length=64, seed=11)
+    assert sorted(errors) == list(range(1, 21))
+    assert np.mean(list(errors.values())) < 0.1, errors
+
+
+def test_shipped_metadata_describes_the_training():
+    metadata = ntm_copy.shipped_metadata("copy")
+    assert metadata["task"] == "copy"
+    assert metadata["sequences"] > 0
+    assert metadata["mean_bit_errors"] < 0.1
+    assert metadata["architecture"]["memory_size"] == 128
+
+
+def test_repeat_copy_starts_as_the_copy_model():
+    copy_model = NTMCopy(weights="copy")
+    repeat_model = NTMRepeatCopy(weights="copy")
+    inputs, _, _ = copy_task(2, 6, 6, seed=5)
+    # The repeat channel's kernel row is zero: with a 0 repeat count the
+    # repeat-copy model is the copy model plus an end-marker output.
+    padded = np.concatenate([inputs, np.zeros_like(inputs[..., :1])], axis=-1)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(repeat_model(padded))[..., :8],
+        keras.ops.convert_to_numpy(copy_model(inputs)),
+        atol=1e-5,
+    )
+
+
+def _bit_errors_after_fine_tuning(model, steps=40):
+    ntm_copy.compile_for_copy(model)  # the paper's RMSProp, 1e-4
+    for step in range(steps):
+        inputs, targets, weights = repeat_copy_task(
+            16, 4, 4, min_repeats=2, max_repeats=2, seed=(2, step)
+        )
+        model.train_on_batch(inputs, targets, sample_weight=weights)
+    inputs, targets, weights = repeat_copy_task(
+        64, 4, 4, min_repeats=2, max_repeats=2, seed=99
+    )
+    predictions = keras.ops.convert_to_numpy(model(inputs))
+    return bit_errors_per_sequence(targets, predictions, weights)
+
+
+def test_fine_tuning_from_copy_weights_beats_a_fresh_start():
+    # Same data, same 40 steps: the copy machine already stores and replays
+    # the sequence and only has to learn to replay it twice and stop.
+    keras.utils.set_random_seed(0)
+    fine_tuned = _bit_errors_after_fine_tuning(NTMRepeatCopy(weights="copy"))
+    keras.utils.set_random_seed(0)
+    fresh = _bit_errors_after_fine_tuning(NTMRepeatCopy(weights=None))
+    assert fine_tuned < 0.5 * fresh, (fine_tuned, fresh)
+
+
+def test_recipe_trains_and_reports_bit_errors(monkeypatch):
+    from keras_memory.recipes import ntm_copy as recipe_module
+
+    monkeypatch.setattr(recipe_module, "SEQUENCES_PER_EPOCH", 64)
+    recipe = get_recipe("ntm-copy")
+    model = recipe.build_model()
+    progress = recipe.train(model, 1, verbose=0)
+    assert progress.history[-1]["sequences"] == 64
+    assert recipe.evaluate(model) > 1.0  # 64 sequences teach it nothing yet
+
+
+def test_copy_progress_checkpoints_the_best_weights(tmp_path):
+    model = ntm_copy.compile_for_copy(NTMCopy(weights=None))
+    checkpoint = tmp_path / "best.weights.h5"
+    progress = ntm_copy.train_copy(
+        model, 64, batch_size=16, every=2, checkpoint=checkpoint, verbose=0
+    )
+    assert [row["sequences"] for row in progress.history] == [32, 64]
+    assert checkpoint.is_file()
+    best_errors = min(row["mean_bit_errors"] for row in progress.history)
+    assert progress.best["mean_bit_errors"] == best_errors
+    assert json.loads(json.dumps(progress.history)) == progress.history
+    # The checkpoint holds the best evaluation's weights: evaluating it
+    # again (same sequences) gives that evaluation's score.
+    restored = NTMCopy(weights=checkpoint)
+    errors = ntm_copy.evaluate_copy(restored)
+    assert np.mean(list(errors.values())) == pytest.approx(best_errors, abs=1e-6)
