@@ -2,7 +2,8 @@
 
 The TFDS builders of the algorithmic tasks live in
 `keras_memory.datasets.algorithmic_tfds`, imported on demand (importing
-tensorflow_datasets is slow).
+tensorflow_datasets is slow); the bAbI TFDS builder likewise lives in
+`keras_memory.datasets.babi_tfds`.
 """
 
 from keras_memory.datasets.algorithmic import BitErrorsPerSequence
@@ -17,6 +18,23 @@ from keras_memory.datasets.algorithmic import priority_sort_dataset
 from keras_memory.datasets.algorithmic import priority_sort_task
 from keras_memory.datasets.algorithmic import repeat_copy_dataset
 from keras_memory.datasets.algorithmic import repeat_copy_task
+from keras_memory.datasets.babi import BabiArrays
+from keras_memory.datasets.babi import BabiData
+from keras_memory.datasets.babi import BabiExample
+from keras_memory.datasets.babi import answer_token
+from keras_memory.datasets.babi import build_vocabulary
+from keras_memory.datasets.babi import find_babi_file
+from keras_memory.datasets.babi import generate_babi_examples
+from keras_memory.datasets.babi import generate_babi_text
+from keras_memory.datasets.babi import load_babi
+from keras_memory.datasets.babi import parse_babi
+from keras_memory.datasets.babi import read_babi_file
+from keras_memory.datasets.babi import read_babi_task
+from keras_memory.datasets.babi import split_stories
+from keras_memory.datasets.babi import supporting_fact_mask
+from keras_memory.datasets.babi import tokenize
+from keras_memory.datasets.babi import vectorize
+from keras_memory.datasets.babi import write_babi_files
 from keras_memory.datasets.adding_problem import TARGET_VARIANCE as ADDING_TARGET_VARIANCE
 from keras_memory.datasets.adding_problem import adding_problem
 from keras_memory.datasets.adding_problem import adding_problem_dataset
@@ -41,6 +59,23 @@ __all__ = [
     "priority_sort_task",
     "repeat_copy_dataset",
     "repeat_copy_task",
+    "BabiArrays",
+    "BabiData",
+    "BabiExample",
+    "answer_token",
+    "build_vocabulary",
+    "find_babi_file",
+    "generate_babi_examples",
+    "generate_babi_text",
+    "load_babi",
+    "parse_babi",
+    "read_babi_file",
+    "read_babi_task",
+    "split_stories",
+    "supporting_fact_mask",
+    "tokenize",
+    "vectorize",
+    "write_babi_files",
     "adding_problem",
     "adding_problem_dataset",
     "boundary_scores",
