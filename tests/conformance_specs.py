@@ -5,6 +5,7 @@ registered` fails until it does.
 """
 
 import keras
+from conformance import BATCH_SIZE
 from conformance import LayerSpec
 
 from keras_memory import layers
@@ -95,5 +96,17 @@ SPECS = (
         factory=lambda **kwargs: layers.NTM(
             units=4, memory_size=5, memory_width=3, **kwargs
         ),
+    ),
+    LayerSpec(
+        layers.StackedAttention,
+        kind="layer",
+        # Attention maps as a second output (not fed to the Dense).
+        factory=lambda **kwargs: layers.StackedAttention(
+            5, hops=2, return_attention=True, **kwargs
+        ),
+        make_inputs=lambda rng: {
+            "regions": rng.normal(size=(BATCH_SIZE, 6, 4)).astype("float32"),
+            "question": rng.normal(size=(BATCH_SIZE, 4)).astype("float32"),
+        },
     ),
 )

@@ -40,6 +40,8 @@ DOCTEST_MODULES = [
     "keras_memory.layers.ntm_cell",
     "keras_memory.layers.ntm",
     "keras_memory.datasets.hierarchical_text",
+    "keras_memory.datasets.shapes_vqa",
+    "keras_memory.layers.stacked_attention",
     "keras_memory.ops.addressing",
     "keras_memory.ops.straight_through",
 ]

@@ -42,6 +42,7 @@ from keras_memory.datasets.hierarchical_text import boundary_scores
 from keras_memory.datasets.hierarchical_text import hierarchical_text
 from keras_memory.datasets.hierarchical_text import language_model_windows
 from keras_memory.datasets.sequence_generation import normalized_mse
+from keras_memory.datasets.shapes_vqa import shapes_vqa
 from keras_memory.datasets.sequence_generation import sequence_generation
 from keras_memory.datasets.sequence_generation import waveform
 
@@ -83,5 +84,6 @@ __all__ = [
     "language_model_windows",
     "normalized_mse",
     "sequence_generation",
+    "shapes_vqa",
     "waveform",
 ]

@@ -7,6 +7,7 @@ from keras_memory.layers.hmlstm_cell import HMLSTMCell
 from keras_memory.layers.ntm import NTM
 from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.layers.skip_rnn import SkipRNN
+from keras_memory.layers.stacked_attention import StackedAttention
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
@@ -19,5 +20,6 @@ __all__ = [
     "NTMCell",
     "SkipRNN",
     "SkipRNNCell",
+    "StackedAttention",
     "ZoneoutCell",
 ]
