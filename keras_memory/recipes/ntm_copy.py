@@ -50,14 +50,7 @@ def plot(model, path):
     from keras_memory.viz import memory_access, plot_memory_access
 
     inputs, _, _ = copy_task(1, PLOT_LENGTH, PLOT_LENGTH, seed=3)
-    access = memory_access(model, inputs, layer_name="ntm")
-    plot_memory_access(
-        inputs[0],
-        np.asarray(model(inputs))[0],
-        access["read_weightings"][0],
-        access["write_weightings"][0],
-        path=path,
-    )
+    plot_memory_access(inputs[0], *memory_access(model, inputs[0]), path=path)
 
 
 RECIPE = Recipe(

@@ -6,6 +6,14 @@ it when `path` is given, and returns it. One module per layer family.
 
 from keras_memory.viz.clockwork import plot_clockwork
 from keras_memory.viz.hmlstm import plot_boundaries
+from keras_memory.viz.memory import MemoryAccess, memory_access, plot_memory_access
 from keras_memory.viz.skip_rnn import plot_skip_updates
 
-__all__ = ["plot_boundaries", "plot_clockwork", "plot_skip_updates"]
+__all__ = [
+    "MemoryAccess",
+    "memory_access",
+    "plot_boundaries",
+    "plot_clockwork",
+    "plot_memory_access",
+    "plot_skip_updates",
+]
