@@ -19,6 +19,16 @@ without reading our code:
   float32 variables, finite outputs and loss;
 - a TF Serving export called in a process that cannot import keras_memory;
 - the same forward pass on the JAX backend.
+
+Three kinds of layer are checked. `"cell"` and `"rnn"` are recurrent and
+run every check. `"layer"` is any other layer, with one or several inputs
+(a memory network reading `[story, question]`, stacked attention reading
+`[image, question]`): the recurrent checks (RNN outputs, Bidirectional,
+masking, stateful) do not apply to it and are not generated for it; the rest
+(config and JSON round trips, `.keras` saving, the jit fit step, mixed
+precision, the serving export, JAX parity) run on the model
+`named inputs -> layer -> Dense(2)`, with the inputs of the spec's
+`make_inputs`.
 """
 
 import copy
@@ -37,6 +47,24 @@ from keras_memory.export import export_for_serving, predict_in_fresh_process
 
 BATCH_SIZE = 3
 PADDED_STEPS = 2  # trailing steps of example 0 that are padding
+KINDS = ("cell", "rnn", "layer")
+
+
+def padded_token_ids(rng, shape, vocab_size, dtype="int32"):
+    """Random word ids in `[1, vocab_size)` with padding (id 0).
+
+    Example 0 ends with `PADDED_STEPS` all-padding entries along axis 1
+    (padded sentences of a story, padded words of a question), and along
+    the last axis every example ends with one padding entry when there are
+    at least three (padded words of every sentence). For `"layer"` specs'
+    `make_inputs`.
+    """
+    ids = rng.integers(1, vocab_size, size=shape)
+    if len(shape) >= 2:
+        ids[0, -PADDED_STEPS:] = 0
+    if shape[-1] >= 3:
+        ids[..., -1] = 0
+    return ids.astype(dtype)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,17 +74,28 @@ class LayerSpec:
     Attributes:
         layer_class: The public class under test.
         kind: `"cell"` for a recurrent cell (checked inside
-            `keras.layers.RNN`) or `"rnn"` for a `keras.layers.RNN`
-            subclass.
+            `keras.layers.RNN`), `"rnn"` for a `keras.layers.RNN`
+            subclass, or `"layer"` for any other layer (one input or
+            several; the recurrent checks are skipped).
         factory: For `"cell"`, a callable returning a new cell. For
             `"rnn"`, a callable taking RNN keyword arguments
             (`return_sequences`, `stateful`, `name`, ...) and returning a new
-            layer.
-        timesteps: Sequence length of the test inputs.
-        features: Feature size of the test inputs.
+            layer. For `"layer"`, a callable taking base layer keyword
+            arguments (`name`) and returning a new layer.
+        timesteps: Sequence length of the test inputs (`"cell"`, `"rnn"`).
+        features: Feature size of the test inputs (`"cell"`, `"rnn"`).
         atol: Tolerance for comparisons between different programs (XLA,
             another process, another backend).
         variant: Label that tells apart two specs of the same class.
+        make_inputs: For `"layer"` only: a callable taking a
+            `numpy.random.Generator` and returning a dict `{input name:
+            array}` of `BATCH_SIZE` examples, in the order the layer takes
+            them. Each entry becomes a `keras.Input` of that name, shape and
+            dtype (integer arrays give integer inputs); the layer is called
+            on the single input, or on the list of inputs in this order.
+            Include padding and edge cases the layer must survive in every
+            check (`padded_token_ids` helps). The layer's (first) output
+            must be float, `(batch, ...)`.
     """
 
     layer_class: type
@@ -66,6 +105,13 @@ class LayerSpec:
     features: int = 3
     atol: float = 1e-5
     variant: str = ""
+    make_inputs: Callable = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown LayerSpec kind {self.kind!r}, expected {KINDS}.")
+        if (self.kind == "layer") != (self.make_inputs is not None):
+            raise ValueError("`make_inputs` is given for, and only for, kind 'layer'.")
 
     @property
     def name(self):
@@ -75,12 +121,43 @@ class LayerSpec:
     def test_id(self):
         return f"{self.name}-{self.variant}" if self.variant else self.name
 
+    @property
+    def recurrent(self):
+        return self.kind in ("cell", "rnn")
+
     def make_recurrent(self, **rnn_kwargs):
         if self.kind == "cell":
             return keras.layers.RNN(self.factory(), **rnn_kwargs)
         if self.kind == "rnn":
             return self.factory(**rnn_kwargs)
-        raise ValueError(f"Unknown LayerSpec kind {self.kind!r}.")
+        raise ValueError(f"LayerSpec kind {self.kind!r} is not recurrent.")
+
+    def make_layer(self, name=None):
+        """The layer under test: an RNN returning sequences, or the layer."""
+        kwargs = {} if name is None else {"name": name}
+        if self.recurrent:
+            return self.make_recurrent(return_sequences=True, **kwargs)
+        return self.factory(**kwargs)
+
+    def named_inputs(self, seed=0):
+        """The model's test inputs as a dict `{input name: array}`.
+
+        Recurrent specs: `{"sequence": padded_inputs(seed)[0]}`.
+        """
+        if self.recurrent:
+            return {"sequence": self.padded_inputs(seed)[0]}
+        values = self.make_inputs(np.random.default_rng(seed))
+        return {name: np.asarray(value) for name, value in values.items()}
+
+    def model_inputs(self, seed=0):
+        """`named_inputs` as the model takes them: one array, or a list."""
+        values = list(self.named_inputs(seed).values())
+        return values[0] if len(values) == 1 else values
+
+    def targets(self, model, seed=2):
+        """Regression targets of the shape of `model`'s output."""
+        shape = (BATCH_SIZE, *model.output.shape[1:])
+        return np.random.default_rng(seed).normal(size=shape).astype("float32")
 
     def inputs(self, seed=0, batch_size=BATCH_SIZE, timesteps=None):
         rng = np.random.default_rng(seed)
@@ -98,7 +175,23 @@ class LayerSpec:
         return x, mask
 
     def model(self, **rnn_kwargs):
-        """`Input -> Masking -> layer (sequences) -> Dense`, named for export."""
+        """`Input -> Masking -> layer (sequences) -> Dense`, named for export.
+
+        For `"layer"` specs: `named inputs -> layer -> Dense` (the first
+        output of a layer with several feeds the `Dense`).
+        """
+        if not self.recurrent:
+            inputs = [
+                keras.Input(value.shape[1:], dtype=str(value.dtype), name=name)
+                for name, value in self.named_inputs().items()
+            ]
+            outputs = self.make_layer(name="under_test")(
+                inputs[0] if len(inputs) == 1 else inputs
+            )
+            if isinstance(outputs, (list, tuple)):
+                outputs = outputs[0]
+            prediction = keras.layers.Dense(2, name="prediction")(outputs)
+            return keras.Model(inputs, prediction, name="conformance")
         sequence = keras.Input((self.timesteps, self.features), name="sequence")
         masked = keras.layers.Masking(0.0, name="padding")(sequence)
         features = self.make_recurrent(
@@ -124,9 +217,21 @@ def _assert_close(actual, expected, atol, what):
     )
 
 
+def recurrent_only(check):
+    """Marks `check` as one of the recurrent contract's (see `applies`)."""
+    check.recurrent_only = True
+    return check
+
+
+def applies(check, spec):
+    """Whether `check` applies to `spec`: recurrent checks need an RNN."""
+    return spec.recurrent or not getattr(check, "recurrent_only", False)
+
+
 # --- Recurrent contract ------------------------------------------------------
 
 
+@recurrent_only
 def check_rnn_outputs(spec, tmp_path):
     """return_sequences/return_state shapes; cell stepping equals the RNN."""
     x = spec.inputs()
@@ -173,6 +278,7 @@ def check_rnn_outputs(spec, tmp_path):
         _assert_close(by_hand, from_rnn, 1e-6, "final states differ")
 
 
+@recurrent_only
 def check_bidirectional(spec, tmp_path):
     """Inside Bidirectional, the backward half is the reversed-time run."""
     x = spec.inputs()
@@ -191,6 +297,7 @@ def check_bidirectional(spec, tmp_path):
     assert type(restored.forward_layer) is type(bidirectional.forward_layer)
 
 
+@recurrent_only
 def check_masking(spec, tmp_path):
     """Padded steps leave the state unchanged, with and without initial_state."""
     x, mask = spec.padded_inputs()
@@ -221,6 +328,7 @@ def check_masking(spec, tmp_path):
         _assert_close(a[:1], b, 1e-6, "mask with initial_state")
 
 
+@recurrent_only
 def check_stateful(spec, tmp_path):
     """Two stateful calls equal one call on the joined sequence; reset works."""
     first, second = spec.inputs(seed=0), spec.inputs(seed=1)
@@ -252,7 +360,7 @@ def check_stateful(spec, tmp_path):
 
 def check_config_round_trip(spec, tmp_path):
     """get_config/from_config and JSON round trips keep the config."""
-    layer = spec.make_recurrent(return_sequences=True)
+    layer = spec.make_layer()
     objects = [layer] + ([layer.cell] if spec.kind == "cell" else [])
     for obj in objects:
         config = obj.get_config()
@@ -271,7 +379,7 @@ def check_config_round_trip(spec, tmp_path):
 
 def check_keras_saving(spec, tmp_path):
     """.keras save and load without custom_objects: identical outputs."""
-    x, _ = spec.padded_inputs()
+    x = spec.model_inputs()
     model = spec.model()
     expected = keras.ops.convert_to_numpy(model(x))
     path = tmp_path / "model.keras"
@@ -288,9 +396,10 @@ def check_keras_saving(spec, tmp_path):
 
 def check_jit_fit_step(spec, tmp_path):
     """One fit step with jit_compile=True gives the weights it gives without."""
-    x, _ = spec.padded_inputs()
-    y = np.random.default_rng(2).normal(size=(BATCH_SIZE, spec.timesteps, 2))
-    initial = spec.model().get_weights()
+    x = spec.model_inputs()
+    initial_model = spec.model()
+    y = spec.targets(initial_model)
+    initial = initial_model.get_weights()
     trained = {}
     for jit_compile in (False, True):
         model = spec.model()
@@ -298,7 +407,7 @@ def check_jit_fit_step(spec, tmp_path):
         model.compile(
             optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=jit_compile
         )
-        model.train_on_batch(x, y.astype("float32"))
+        model.train_on_batch(x, y)
         trained[jit_compile] = model.get_weights()
     assert any(
         not np.array_equal(before, after)
@@ -313,17 +422,17 @@ def check_mixed_precision(spec, tmp_path, policy):
     compute_dtype = policy.split("_")[1]
     keras.config.set_dtype_policy(policy)
     try:
-        x, _ = spec.padded_inputs()
+        x = spec.model_inputs()
         model = spec.model()
         layer = model.get_layer("under_test")
-        tested = [layer, layer.cell]
-        assert [t.compute_dtype for t in tested] == [compute_dtype] * 2
+        tested = [layer, layer.cell] if spec.recurrent else [layer]
+        assert [t.compute_dtype for t in tested] == [compute_dtype] * len(tested)
         assert {w.dtype for w in model.weights} == {"float32"}
-        features = keras.Model(model.input, layer.output)(x)
+        features = keras.Model(model.input, model.get_layer("prediction").input)(x)
         assert keras.backend.standardize_dtype(features.dtype) == compute_dtype
         assert np.isfinite(keras.ops.convert_to_numpy(features).astype("float32")).all()
         model.compile(optimizer="adam", loss="mse")
-        y = np.zeros((BATCH_SIZE, spec.timesteps, 2), "float32")
+        y = np.zeros_like(spec.targets(model))
         logs = model.train_on_batch(x, y, return_dict=True)
         assert all(np.isfinite(value) for value in logs.values()), logs
     finally:
@@ -343,11 +452,11 @@ def check_mixed_bfloat16(spec, tmp_path):
 
 def check_serving_export(spec, tmp_path):
     """The TF Serving export gives the model's outputs without keras_memory."""
-    x, _ = spec.padded_inputs()
+    x = spec.model_inputs()
     model = spec.model()
     expected = keras.ops.convert_to_numpy(model(x))
     export_dir = export_for_serving(model, tmp_path / "serving", "conformance")
-    served = predict_in_fresh_process(export_dir, {"sequence": x})
+    served = predict_in_fresh_process(export_dir, spec.named_inputs())
     assert list(served) == ["prediction"]
     _assert_close(served["prediction"], expected, spec.atol, "served outputs")
 
@@ -361,7 +470,9 @@ _JAX_FORWARD_SCRIPT = textwrap.dedent(
     assert keras.backend.backend() == "jax", keras.backend.backend()
     model_path, inputs_path, outputs_path = sys.argv[1:4]
     model = keras.saving.load_model(model_path)
-    outputs = model(np.load(inputs_path))
+    with np.load(inputs_path) as data:
+        inputs = [data[f"input_{i}"] for i in range(len(data.files))]
+    outputs = model(inputs[0] if len(inputs) == 1 else inputs)
     np.save(outputs_path, keras.ops.convert_to_numpy(outputs))
     """
 )
@@ -369,11 +480,14 @@ _JAX_FORWARD_SCRIPT = textwrap.dedent(
 
 def check_jax_parity(spec, tmp_path):
     """The saved model gives the same forward pass on the JAX backend."""
-    x, _ = spec.padded_inputs()
+    x = spec.model_inputs()
     model = spec.model()
     expected = keras.ops.convert_to_numpy(model(x))
     model.save(tmp_path / "model.keras")
-    np.save(tmp_path / "inputs.npy", x)
+    arrays = list(spec.named_inputs().values())
+    np.savez(
+        tmp_path / "inputs.npz", **{f"input_{i}": a for i, a in enumerate(arrays)}
+    )
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
     result = subprocess.run(
         [
@@ -381,7 +495,7 @@ def check_jax_parity(spec, tmp_path):
             "-c",
             _JAX_FORWARD_SCRIPT,
             str(tmp_path / "model.keras"),
-            str(tmp_path / "inputs.npy"),
+            str(tmp_path / "inputs.npz"),
             str(tmp_path / "outputs.npy"),
         ],
         capture_output=True,

@@ -7,6 +7,7 @@ registered` fails until it does.
 import keras
 from conformance import BATCH_SIZE
 from conformance import LayerSpec
+from conformance import padded_token_ids
 
 from keras_memory import layers
 
@@ -107,6 +108,47 @@ SPECS = (
         make_inputs=lambda rng: {
             "regions": rng.normal(size=(BATCH_SIZE, 6, 4)).astype("float32"),
             "question": rng.normal(size=(BATCH_SIZE, 4)).astype("float32"),
+        },
+    ),
+    LayerSpec(
+        layers.MemoryNetwork,
+        kind="layer",
+        variant="adjacent",
+        # 5 sentences in a memory of 4: truncation; padded words and sentences.
+        factory=lambda **kwargs: layers.MemoryNetwork(
+            13, 6, hops=2, memory_size=4, return_attention=True, **kwargs
+        ),
+        make_inputs=lambda rng: {
+            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
+            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
+        },
+    ),
+    LayerSpec(
+        layers.MemoryNetwork,
+        kind="layer",
+        variant="layerwise",
+        # Seeded random noise: the jit check compares two seeded fit steps.
+        factory=lambda **kwargs: layers.MemoryNetwork(
+            13, 6, hops=2, memory_size=4, weight_tying="layerwise",
+            encoding="bag_of_words", nonlinearity="relu", random_noise=0.3,
+            seed=1, **kwargs
+        ),
+        make_inputs=lambda rng: {
+            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
+            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
+        },
+    ),
+    LayerSpec(
+        layers.MemoryNetworkResponse,
+        kind="layer",
+        # Greedy decoding (argmax fed back) in every check.
+        factory=lambda **kwargs: layers.MemoryNetworkResponse(
+            13, 6, hops=1, memory_size=4, answer_length=2, response_cell="lstm",
+            **kwargs
+        ),
+        make_inputs=lambda rng: {
+            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
+            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
         },
     ),
 )

@@ -42,6 +42,8 @@ DOCTEST_MODULES = [
     "keras_memory.datasets.hierarchical_text",
     "keras_memory.datasets.shapes_vqa",
     "keras_memory.layers.stacked_attention",
+    "keras_memory.layers.memory_network",
+    "keras_memory.layers.memory_network_response",
     "keras_memory.ops.addressing",
     "keras_memory.ops.straight_through",
 ]

@@ -4,6 +4,8 @@ from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
+from keras_memory.layers.memory_network import MemoryNetwork
+from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 from keras_memory.layers.ntm import NTM
 from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.layers.skip_rnn import SkipRNN
@@ -16,6 +18,8 @@ __all__ = [
     "ClockworkRNNCell",
     "HMLSTM",
     "HMLSTMCell",
+    "MemoryNetwork",
+    "MemoryNetworkResponse",
     "NTM",
     "NTMCell",
     "SkipRNN",

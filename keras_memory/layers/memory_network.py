@@ -1,0 +1,690 @@
+"""End-to-End Memory Networks (Sukhbaatar, Szlam, Weston and Fergus, 2015)."""
+
+import keras
+from keras import ops
+
+from keras_memory import validation
+
+WEIGHT_TYINGS = ("adjacent", "layerwise")
+ENCODINGS = ("bag_of_words", "position")
+NONLINEARITIES = (None, "relu")
+
+# Scores of masked sentences before the softmax. The softmax runs in float32
+# (also under mixed precision), where -1e9 is finite: a story whose every
+# sentence is masked gives a uniform softmax, zeroed by the mask, not NaN.
+_MASKED_SCORE = -1e9
+
+# Random noise draws integers in [0, 2^24) compared with round(p * 2^24)
+# rather than float uniforms: on TensorFlow 2.21 a float32 stateless uniform
+# differs with and without XLA for the same seed, integer draws agree (as in
+# ZoneoutCell), so a jit_compile=True step sees the same noise.
+_NOISE_RESOLUTION = 2**24
+
+# The paper's optimisation (section 4.2): SGD, learning rate 0.01 halved
+# every 25 epochs, gradients of norm above 40 rescaled to norm 40.
+PAPER_LEARNING_RATE = 0.01
+PAPER_HALVING_EPOCHS = 25
+PAPER_CLIPNORM = 40.0
+
+
+def position_encoding(word_mask, embedding_dim, dtype="float32"):
+    """The position encoding `l_kj` of every word (section 4.1 of the paper).
+
+    ```
+    l_kj = (1 - j / J) - (k / d) (1 - 2 j / J)
+    ```
+
+    with `j = 1..J` the position of a word among the non-padding words of
+    its sentence, `J` the number of non-padding words of that sentence and
+    `k = 1..d` the embedding dimension. Padding words get `l = 0`, and they
+    count neither in `j` nor in `J`: a sentence gives the same encoding
+    wherever its padding is.
+
+    Args:
+        word_mask: Boolean tensor `(..., W)`, `True` for real words.
+        embedding_dim: Positive integer `d`.
+        dtype: The dtype of the result. Default: `"float32"`.
+
+    Returns:
+        A tensor `(..., W, d)`.
+    """
+    mask = ops.cast(word_mask, dtype)
+    j = ops.cumsum(mask, axis=-1)  # 1-based position among real words
+    length = ops.maximum(ops.sum(mask, axis=-1, keepdims=True), 1.0)  # J
+    ratio = ops.expand_dims(j / length, -1)  # j / J, (..., W, 1)
+    k = ops.cast(ops.arange(1, embedding_dim + 1), dtype) / embedding_dim  # k / d
+    encoding = (1.0 - ratio) - k * (1.0 - 2.0 * ratio)
+    return encoding * ops.expand_dims(mask, -1)
+
+
+def masked_softmax(scores, mask):
+    """Softmax over the last axis that gives masked entries exactly zero.
+
+    The softmax is taken in float32 and cast back to the dtype of `scores`;
+    a row whose every entry is masked is all zeros (no NaN).
+
+    Args:
+        scores: Tensor `(..., S)`.
+        mask: Boolean tensor of the same shape, `True` where kept.
+
+    Returns:
+        A tensor like `scores`: rows sum to 1 over the kept entries, or are
+        all zero.
+    """
+    dtype = scores.dtype
+    scores = ops.where(mask, ops.cast(scores, "float32"), _MASKED_SCORE)
+    weights = ops.softmax(scores, axis=-1) * ops.cast(mask, "float32")
+    return ops.cast(weights, dtype)
+
+
+def paper_learning_rate(epoch):
+    """The paper's learning rate at `epoch` (from 0): `0.01 / 2^(epoch // 25)`."""
+    return PAPER_LEARNING_RATE * 0.5 ** (int(epoch) // PAPER_HALVING_EPOCHS)
+
+
+def memory_network_optimizer(
+    steps_per_epoch,
+    learning_rate=PAPER_LEARNING_RATE,
+    halving_epochs=PAPER_HALVING_EPOCHS,
+    clipnorm=PAPER_CLIPNORM,
+):
+    """The paper's optimiser: SGD with a halving learning rate and clipping.
+
+    Sukhbaatar et al. (2015, section 4.2) train with plain SGD at a learning
+    rate of 0.01, halved every 25 epochs, and rescale gradients whose L2 norm
+    exceeds 40 to norm 40. The schedule here counts optimiser steps, so it
+    needs `steps_per_epoch` (`ceil(num_examples / batch_size)`). The norm is
+    the global norm of all gradients together (`global_clipnorm`), as in the
+    authors' code, where one scalar rescales every gradient; Keras'
+    per-variable `clipnorm` would clip each weight's gradient on its own.
+
+    Args:
+        steps_per_epoch: Positive integer, optimiser steps per epoch.
+        learning_rate: Positive float, the initial learning rate.
+            Default: `0.01`.
+        halving_epochs: Positive integer; the learning rate halves every
+            `halving_epochs` epochs. Default: `25`.
+        clipnorm: Positive float, the largest global gradient norm.
+            Default: `40.0`.
+
+    Returns:
+        A `keras.optimizers.SGD` with an `ExponentialDecay(staircase=True)`
+        learning-rate schedule.
+
+    Example:
+
+    >>> optimizer = memory_network_optimizer(steps_per_epoch=32)
+    >>> round(float(optimizer.learning_rate), 6)  # epoch 0
+    0.01
+    >>> _ = optimizer.iterations.assign(25 * 32)  # epoch 25
+    >>> round(float(optimizer.learning_rate), 6)
+    0.005
+    >>> optimizer.global_clipnorm
+    40.0
+    """
+    steps_per_epoch = validation.check_positive_int("steps_per_epoch", steps_per_epoch)
+    halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
+    for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value > 0
+        ):
+            raise validation.invalid_argument(name, "a positive float", value)
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        float(learning_rate),
+        decay_steps=steps_per_epoch * halving_epochs,
+        decay_rate=0.5,
+        staircase=True,
+    )
+    return keras.optimizers.SGD(schedule, global_clipnorm=float(clipnorm))
+
+
+def _is_concrete(x):
+    """Whether `x` holds values now (eager), not a symbolic/traced tensor."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly() and not isinstance(x, keras.KerasTensor)
+    if backend == "jax":
+        import jax
+
+        return not isinstance(x, (jax.core.Tracer, keras.KerasTensor))
+    return not isinstance(x, keras.KerasTensor)
+
+
+@keras.saving.register_keras_serializable(package="keras_memory")
+class MemoryNetwork(keras.layers.Layer):
+    """End-to-end memory network (MemN2N): multi-hop attention over a story.
+
+    Reads a story of `S` sentences and a question, both as word ids, and
+    answers with logits over the vocabulary. The parts are the Memory
+    Networks components (Weston et al., 2015), each one method:
+
+    ```
+    I  embed_input:   sentence -> sum_j l_j * E x_j            (l_j = 1 for
+                      bag of words, the position encoding l_kj otherwise)
+    G  write_memory:  m_i = sum_j l_j * A x_ij + T_A(i)         memory in
+                      c_i = sum_j l_j * C x_ij + T_C(i)         memory out
+    O  read_memory:   p_i = softmax_i(u^T m_i)                  attention
+                      o   = sum_i p_i c_i
+                      u^{k+1} = u^k + o^k  (adjacent)
+                      u^{k+1} = H u^k + o^k  (layerwise), then the optional
+                      nonlinearity (relu)
+    R  respond:       a = W u^{K+1}  (logits; softmax in the loss)
+    ```
+
+    with `u^1 = sum_j l_j * B q_j` the embedded question and `k = 1..K` the
+    hops. Weight tying (section 2.2):
+
+    - `"adjacent"`: `A^1 = B`, `A^{k+1} = C^k`, `W^T = C^K` (and
+      `T_A^{k+1} = T_C^k`). Weights: `K + 1` embeddings `embedding_0..K`,
+      `embedding_k = C^k = A^{k+1}`, and `K + 1` temporal matrices
+      `temporal_0..K`.
+    - `"layerwise"`: `A^1 = .. = A^K`, `C^1 = .. = C^K` (and one `T_A`,
+      `T_C`), with the linear map `H` between hops. Weights: `embedding_A`,
+      `embedding_B`, `embedding_C`, `temporal_A`, `temporal_C`, `hop_map`
+      (`H`, d x d) and `answer_kernel` (`W`, d x V).
+
+    **Temporal encoding.** `T_A` and `T_C` have `memory_size` rows; row 0 is
+    the most recent sentence (the last non-padding sentence of the story),
+    row 1 the one before, and so on, as in the paper ("sentences are
+    indexed in reverse order").
+
+    **Padding.** Id 0 is padding. Padding words add nothing and count
+    neither in `j` nor in `J` of the position encoding; a sentence of
+    padding only is an empty slot with exactly zero attention, and it takes
+    no temporal row, so adding padding words or sentences anywhere leaves
+    the output unchanged. A story with no sentence at all gets zero
+    attention everywhere (`o = 0`, no NaN).
+
+    **Truncation.** Only the `memory_size` most recent non-padding
+    sentences are kept; older sentences get zero attention (they are
+    masked, not sliced off, so the attention keeps the story's shape
+    `(batch, hops, S)`).
+
+    **Word ids.** Ids must be integers in `[0, vocab_size)`. When the layer
+    is called eagerly, ids outside that range raise a `ValueError`; inside a
+    traced function (`fit`, `predict`, `jit_compile=True`, a SavedModel)
+    values cannot be checked, and an out-of-range id is treated as padding,
+    on every backend.
+
+    **Training aids** (section 4.2):
+
+    - Linear start: `linear_start=True` removes the softmax of every hop
+      (`p_i = u^T m_i` on the kept sentences); `layer.linear_start` is a
+      non-trainable variable read at call time, so
+      `keras_memory.callbacks.LinearStart` puts the softmax back when the
+      validation loss stops decreasing without retracing anything.
+    - Random noise: `random_noise=0.1` inserts about 10% empty memories into
+      every story during training: after each sentence an empty memory
+      follows with probability `random_noise`, which shifts the temporal
+      rows of all older sentences by one (the empty memories themselves take
+      no slot). Inference is unaffected. Drawn with a `SeedGenerator`, so
+      it compiles under XLA and repeats with `seed`.
+    - Gradient clipping at 40 and the halving learning rate: the optimiser
+      from `memory_network_optimizer(steps_per_epoch)`.
+
+    All weights are initialised from a normal distribution with standard
+    deviation 0.1, as in the paper.
+
+    Args:
+        vocab_size: Positive integer `V`, including the padding id 0.
+        embedding_dim: Positive integer `d`.
+        hops: Positive integer `K`, the number of memory hops. Default: `3`.
+        memory_size: Positive integer, the number of most recent sentences
+            kept (and the rows of `T_A`, `T_C`). Default: `50`.
+        weight_tying: `"adjacent"` or `"layerwise"`. Default: `"adjacent"`.
+        encoding: `"position"` or `"bag_of_words"`. Default: `"position"`.
+        temporal_encoding: Boolean, add `T_A(i)`, `T_C(i)` to the memories.
+            Default: `True`.
+        nonlinearity: `None` or `"relu"`, applied to `u` after each hop.
+            Default: `None`.
+        linear_start: Boolean, the initial value of the `linear_start`
+            variable (`True`: no softmax). Default: `False`.
+        random_noise: Float in `[0, 1)`, the probability of an empty memory
+            after each sentence in training; needs `temporal_encoding`.
+            The paper uses `0.1`. Default: `0.0`.
+        return_attention: Boolean, also return the attention of every hop.
+            Default: `False`.
+        embeddings_initializer: Initializer of the embeddings and temporal
+            matrices. Default: `RandomNormal(stddev=0.1)`.
+        kernel_initializer: Initializer of `H` and `W` (layerwise tying).
+            Default: `RandomNormal(stddev=0.1)`.
+        seed: Optional integer seed of the random noise. Default: `None`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: A list `[story, question]`: `story` of integer ids
+            `(batch, S, W)` (`S` sentences of up to `W` words) and
+            `question` of integer ids `(batch, W_q)`.
+        training: Python boolean; random noise is added only in training.
+
+    Returns:
+        The answer logits `(batch, vocab_size)`; with `return_attention=True`
+        a list `[logits, attention]`, with `attention` of shape
+        `(batch, hops, S)`: the `p_i` of every hop, zero on padding and
+        truncated sentences.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_memory.layers.memory_network import MemoryNetwork
+    >>> story = np.array([[[3, 4, 0], [5, 6, 7], [0, 0, 0]]])  # 3 sentences
+    >>> question = np.array([[8, 4, 0]])
+    >>> network = MemoryNetwork(vocab_size=10, embedding_dim=8, hops=2,
+    ...                         return_attention=True)
+    >>> logits, attention = network([story, question])
+    >>> tuple(logits.shape), tuple(attention.shape)
+    ((1, 10), (1, 2, 3))
+    >>> float(attention[0, 0, 2])  # the padding sentence
+    0.0
+
+    Reference:
+        Sukhbaatar, Szlam, Weston and Fergus. End-To-End Memory Networks.
+        NIPS 2015. https://arxiv.org/abs/1503.08895
+        Weston, Chopra and Bordes. Memory Networks. ICLR 2015.
+        https://arxiv.org/abs/1410.3916
+    """
+
+    def __init__(
+        self,
+        vocab_size,
+        embedding_dim,
+        hops=3,
+        memory_size=50,
+        weight_tying="adjacent",
+        encoding="position",
+        temporal_encoding=True,
+        nonlinearity=None,
+        linear_start=False,
+        random_noise=0.0,
+        return_attention=False,
+        embeddings_initializer=None,
+        kernel_initializer=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocab_size = validation.check_positive_int("vocab_size", vocab_size)
+        self.embedding_dim = validation.check_positive_int(
+            "embedding_dim", embedding_dim
+        )
+        self.hops = validation.check_positive_int("hops", hops)
+        self.memory_size = validation.check_positive_int("memory_size", memory_size)
+        if weight_tying not in WEIGHT_TYINGS:
+            raise validation.invalid_argument(
+                "weight_tying", f"one of {WEIGHT_TYINGS}", weight_tying
+            )
+        self.weight_tying = weight_tying
+        if encoding not in ENCODINGS:
+            raise validation.invalid_argument(
+                "encoding", f"one of {ENCODINGS}", encoding
+            )
+        self.encoding = encoding
+        for name, value in (
+            ("temporal_encoding", temporal_encoding),
+            ("linear_start", linear_start),
+            ("return_attention", return_attention),
+        ):
+            if not isinstance(value, bool):
+                raise validation.invalid_argument(name, "a boolean", value)
+        self.temporal_encoding = temporal_encoding
+        if nonlinearity not in NONLINEARITIES:
+            raise validation.invalid_argument(
+                "nonlinearity", f"one of {NONLINEARITIES}", nonlinearity
+            )
+        self.nonlinearity = nonlinearity
+        if (
+            isinstance(random_noise, bool)
+            or not isinstance(random_noise, (int, float))
+            or not 0.0 <= random_noise < 1.0
+        ):
+            raise validation.invalid_argument(
+                "random_noise", "a float in [0, 1)", random_noise
+            )
+        if random_noise > 0 and not temporal_encoding:
+            raise validation.invalid_argument(
+                "random_noise",
+                "0.0 when temporal_encoding=False (the noise shifts the "
+                "temporal rows, and there are none)",
+                random_noise,
+            )
+        self.random_noise = float(random_noise)
+        self.return_attention = return_attention
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise validation.invalid_argument("seed", "an integer or None", seed)
+        self.seed = seed
+        self.embeddings_initializer = keras.initializers.get(
+            embeddings_initializer or keras.initializers.RandomNormal(stddev=0.1)
+        )
+        self.kernel_initializer = keras.initializers.get(
+            kernel_initializer or keras.initializers.RandomNormal(stddev=0.1)
+        )
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+        # A variable, not a Python flag, so that LinearStart can put the
+        # softmax back between epochs without retracing the compiled step.
+        # Created here so that it exists before the first call.
+        self.initial_linear_start = linear_start
+        self.linear_start = self.add_weight(
+            shape=(),
+            name="linear_start",
+            initializer=keras.initializers.Constant(float(linear_start)),
+            trainable=False,
+        )
+
+    # --- Weights ------------------------------------------------------------
+
+    def _embedding(self, name):
+        return self.add_weight(
+            shape=(self.vocab_size, self.embedding_dim),
+            name=name,
+            initializer=self.embeddings_initializer,
+        )
+
+    def _temporal(self, name):
+        return self.add_weight(
+            shape=(self.memory_size, self.embedding_dim),
+            name=name,
+            initializer=self.embeddings_initializer,
+        )
+
+    def _check_input_shapes(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 2 or (
+            not isinstance(input_shape[0], (list, tuple))
+        ):
+            raise ValueError(
+                f"{type(self).__name__} expects a list `[story, question]` "
+                f"as `inputs`, got an input of shape {input_shape}."
+            )
+        story_shape, question_shape = input_shape[0], input_shape[1]
+        if len(story_shape) != 3:
+            raise ValueError(
+                "Received an invalid shape for argument `story`, expected "
+                "rank 3 (batch, sentences, words), got shape "
+                f"{tuple(story_shape)}."
+            )
+        if question_shape is None or len(question_shape) != 2:
+            raise ValueError(
+                "Received an invalid shape for argument `question`, expected "
+                "rank 2 (batch, words), got shape "
+                f"{None if question_shape is None else tuple(question_shape)}."
+            )
+        return story_shape, question_shape
+
+    def build(self, input_shape):
+        self._check_input_shapes(input_shape)
+        if self.weight_tying == "adjacent":
+            # embedding_0 = B = A^1; embedding_k = C^k = A^{k+1}; W^T = C^K.
+            self.embeddings = [
+                self._embedding(f"embedding_{k}") for k in range(self.hops + 1)
+            ]
+            self.temporal = (
+                [self._temporal(f"temporal_{k}") for k in range(self.hops + 1)]
+                if self.temporal_encoding
+                else None
+            )
+        else:
+            self.embedding_A = self._embedding("embedding_A")
+            self.embedding_B = self._embedding("embedding_B")
+            self.embedding_C = self._embedding("embedding_C")
+            if self.temporal_encoding:
+                self.temporal_A = self._temporal("temporal_A")
+                self.temporal_C = self._temporal("temporal_C")
+            self.hop_map = self.add_weight(  # H
+                shape=(self.embedding_dim, self.embedding_dim),
+                name="hop_map",
+                initializer=self.kernel_initializer,
+            )
+            self.answer_kernel = self.add_weight(  # W, (d, V)
+                shape=(self.embedding_dim, self.vocab_size),
+                name="answer_kernel",
+                initializer=self.kernel_initializer,
+            )
+
+    # --- The paper's symbols under both tyings --------------------------------
+
+    def question_embedding(self):
+        """`B`, `(V, d)`."""
+        if self.weight_tying == "adjacent":
+            return self.embeddings[0]
+        return self.embedding_B
+
+    def memory_embeddings(self, hop):
+        """`(A^k, C^k, T_A^k, T_C^k)` of hop `k = hop` (1-based).
+
+        The temporal matrices are `None` without temporal encoding.
+        """
+        if self.weight_tying == "adjacent":
+            temporal = self.temporal or [None] * (self.hops + 1)
+            return (
+                self.embeddings[hop - 1],
+                self.embeddings[hop],
+                temporal[hop - 1],
+                temporal[hop],
+            )
+        return (
+            self.embedding_A,
+            self.embedding_C,
+            getattr(self, "temporal_A", None),
+            getattr(self, "temporal_C", None),
+        )
+
+    def answer_matrix(self):
+        """`W^T`, `(d, V)`: `C^K` transposed (adjacent) or `answer_kernel`."""
+        if self.weight_tying == "adjacent":
+            return ops.transpose(self.embeddings[self.hops])
+        return self.answer_kernel
+
+    # --- I, G, O, R -----------------------------------------------------------
+
+    def _word_ids(self, ids, name):
+        if not keras.backend.is_int_dtype(keras.backend.standardize_dtype(ids.dtype)):
+            raise ValueError(
+                f"Received an invalid value for argument `{name}`: expected "
+                "integer word ids (e.g. `keras.Input(..., dtype=\"int32\")`), "
+                f"got dtype {ids.dtype}."
+            )
+        if _is_concrete(ids):
+            values = ops.convert_to_numpy(ids)
+            if values.size and (values.min() < 0 or values.max() >= self.vocab_size):
+                raise ValueError(
+                    f"Received an invalid value for argument `{name}`: word "
+                    f"ids must be in [0, vocab_size={self.vocab_size}) (0 is "
+                    f"padding), got ids from {values.min()} to {values.max()}."
+                )
+        ids = ops.cast(ids, "int32")
+        # Traced calls cannot raise: an out-of-range id is padding there.
+        valid = ops.logical_and(ids > 0, ids < self.vocab_size)
+        return ops.where(valid, ids, 0), valid
+
+    def embed_input(self, ids, word_mask, embedding):
+        """I, the input feature map: `sum_j l_j * E x_j` of each sentence.
+
+        Args:
+            ids: Integer ids `(..., W)`, padding and invalid ids set to 0.
+            word_mask: Boolean `(..., W)`, `True` for real words.
+            embedding: The embedding matrix `E`, `(V, d)`.
+
+        Returns:
+            `(..., d)`; zero for a sentence of padding only.
+        """
+        embedded = ops.take(embedding, ids, axis=0)  # (..., W, d)
+        if self.encoding == "position":
+            weights = position_encoding(word_mask, self.embedding_dim, embedded.dtype)
+        else:
+            weights = ops.expand_dims(ops.cast(word_mask, embedded.dtype), -1)
+        return ops.sum(embedded * weights, axis=-2)
+
+    def sentence_slots(self, sentence_mask, training=False):
+        """G's bookkeeping: which sentences are kept, and their temporal rows.
+
+        Args:
+            sentence_mask: Boolean `(batch, S)`, `True` for sentences with at
+                least one real word.
+            training: Python boolean; random noise only in training.
+
+        Returns:
+            `(kept, rows)`: `kept`, boolean `(batch, S)`, the non-padding
+            sentences among the `memory_size` most recent; `rows`, int32
+            `(batch, S)`, the temporal row of each sentence (0 = most
+            recent), shifted by the empty memories of random noise in
+            training and clipped to `memory_size - 1`.
+        """
+        real = ops.cast(sentence_mask, "int32")
+        # Real sentences after sentence i: its distance from the question.
+        age = ops.sum(real, axis=-1, keepdims=True) - ops.cumsum(real, axis=-1)
+        kept = ops.logical_and(sentence_mask, age < self.memory_size)
+        rows = age
+        if training and self.random_noise > 0:
+            # An empty memory after sentence j with probability random_noise;
+            # sentence i moves back by the empties after itself and every
+            # later sentence: sum_{j >= i} e_j.
+            draws = keras.random.randint(
+                ops.shape(real), 0, _NOISE_RESOLUTION, dtype="int32",
+                seed=self.seed_generator,
+            )
+            threshold = round(self.random_noise * _NOISE_RESOLUTION)
+            empties = ops.cast(draws < threshold, "int32") * real
+            rows = rows + ops.flip(ops.cumsum(ops.flip(empties, -1), -1), -1)
+        rows = ops.minimum(rows, self.memory_size - 1)
+        return kept, rows
+
+    def write_memory(self, story, training=False):
+        """G, the generalization: writes each sentence into its own slot.
+
+        Args:
+            story: Integer ids `(batch, S, W)`.
+            training: Python boolean (random noise).
+
+        Returns:
+            `(memories, kept)`: `memories[k - 1] = (m^k, c^k)`, each
+            `(batch, S, d)`, the input and output memories of hop `k`
+            (`m_i = I_A(x_i) + T_A(i)`, `c_i = I_C(x_i) + T_C(i)`), and
+            `kept`, boolean `(batch, S)`, the slots that may be attended.
+        """
+        ids, word_mask = self._word_ids(story, "story")
+        sentence_mask = ops.any(word_mask, axis=-1)
+        kept, rows = self.sentence_slots(sentence_mask, training)
+
+        cache = {}
+
+        def memory(embedding, temporal):
+            key = (id(embedding), id(temporal))
+            if key not in cache:  # adjacent tying shares A^{k+1} = C^k
+                value = self.embed_input(ids, word_mask, embedding)
+                if temporal is not None:
+                    value = value + ops.take(temporal, rows, axis=0)
+                cache[key] = value
+            return cache[key]
+
+        memories = []
+        for hop in range(1, self.hops + 1):
+            A, C, T_A, T_C = self.memory_embeddings(hop)
+            memories.append((memory(A, T_A), memory(C, T_C)))
+        return memories, kept
+
+    def read_memory(self, u, memory_in, memory_out, kept):
+        """O, the output map: one hop's attention `p` and read `o`.
+
+        ```
+        p_i = softmax_i(u^T m_i)   (linear start: p_i = u^T m_i)
+        o   = sum_i p_i c_i
+        ```
+
+        Args:
+            u: The controller state `u^k`, `(batch, d)`.
+            memory_in: `m`, `(batch, S, d)`.
+            memory_out: `c`, `(batch, S, d)`.
+            kept: Boolean `(batch, S)`; other slots get `p_i = 0`.
+
+        Returns:
+            `(p, o)`: `(batch, S)` and `(batch, d)`.
+        """
+        scores = ops.einsum("bd,bsd->bs", u, memory_in)
+        linear = ops.cast(self.linear_start, scores.dtype)
+        softmax = masked_softmax(scores, kept)
+        raw = scores * ops.cast(kept, scores.dtype)
+        # `where`, not a blend: 0 * inf would be NaN under float16.
+        p = ops.where(linear > 0.5, raw, softmax)
+        return p, ops.einsum("bs,bsd->bd", p, memory_out)
+
+    def next_controller_state(self, u, o):
+        """`u^{k+1} = u^k + o^k` (adjacent) or `H u^k + o^k`, then relu."""
+        if self.weight_tying == "layerwise":
+            u = ops.matmul(u, self.hop_map)
+        u = u + o
+        if self.nonlinearity == "relu":
+            u = ops.relu(u)
+        return u
+
+    def encode(self, story, question, training=False):
+        """I, G and O: the final controller state and the attention.
+
+        Returns:
+            `(u, attention)`: `u^{K+1}`, `(batch, d)`, and the attention of
+            every hop, `(batch, hops, S)`.
+        """
+        question_ids, question_mask = self._word_ids(question, "question")
+        u = self.embed_input(question_ids, question_mask, self.question_embedding())
+        memories, kept = self.write_memory(story, training)
+        attention = []
+        for memory_in, memory_out in memories:
+            p, o = self.read_memory(u, memory_in, memory_out, kept)
+            u = self.next_controller_state(u, o)
+            attention.append(p)
+        return u, ops.stack(attention, axis=1)
+
+    def respond(self, u):
+        """R, the response: the answer logits `W u^{K+1}`, `(batch, V)`."""
+        return ops.matmul(u, self.answer_matrix())
+
+    def call(self, inputs, training=False):
+        story, question = inputs[0], inputs[1]
+        u, attention = self.encode(story, question, training)
+        logits = self.respond(u)
+        if self.return_attention:
+            return [logits, attention]
+        return logits
+
+    def compute_output_shape(self, input_shape):
+        story_shape, _ = self._check_input_shapes(input_shape)
+        logits = (story_shape[0], self.vocab_size)
+        if self.return_attention:
+            return [logits, (story_shape[0], self.hops, story_shape[1])]
+        return logits
+
+    def get_config(self):
+        base_config = super().get_config()
+        config = {
+            "vocab_size": self.vocab_size,
+            "embedding_dim": self.embedding_dim,
+            "hops": self.hops,
+            "memory_size": self.memory_size,
+            "weight_tying": self.weight_tying,
+            "encoding": self.encoding,
+            "temporal_encoding": self.temporal_encoding,
+            "nonlinearity": self.nonlinearity,
+            "linear_start": self.initial_linear_start,
+            "random_noise": self.random_noise,
+            "return_attention": self.return_attention,
+            "embeddings_initializer": keras.initializers.serialize(
+                self.embeddings_initializer
+            ),
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer
+            ),
+            "seed": self.seed,
+        }
+        return {**base_config, **config}
+
+
+__all__ = [
+    "MemoryNetwork",
+    "masked_softmax",
+    "memory_network_optimizer",
+    "paper_learning_rate",
+    "position_encoding",
+]
