@@ -151,4 +151,53 @@ SPECS = (
             "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
         },
     ),
+    LayerSpec(
+        layers.MemoryCell,
+        kind="cell",
+        factory=lambda: layers.MemoryCell(units=4, memory_size=5, memory_width=3),
+    ),
+    LayerSpec(
+        layers.MemoryCell,
+        kind="cell",
+        variant="hard",
+        # Seeded: the jit check compares two models' training steps.
+        factory=lambda: layers.MemoryCell(
+            units=4, memory_size=5, memory_width=3, addressing="location",
+            reads="hard", writes="residual", read_heads=2, write_heads=2,
+            return_access=True, return_log_probs=True, seed=1,
+        ),
+    ),
+    LayerSpec(
+        layers.MemoryRNN,
+        kind="rnn",
+        factory=lambda **kwargs: layers.MemoryRNN(
+            units=4, memory_size=5, memory_width=3, writes="erase_add",
+            write_heads=2, **kwargs,
+        ),
+    ),
+    LayerSpec(
+        layers.PreviousStateAttentionCell,
+        kind="cell",
+        variant="lstm",
+        # window 3 < 7 timesteps: the ring wraps around.
+        factory=lambda: layers.PreviousStateAttentionCell(
+            keras.layers.LSTMCell(4), window=3, return_attention=True
+        ),
+    ),
+    LayerSpec(
+        layers.PreviousStateAttentionCell,
+        kind="cell",
+        variant="clockwork",
+        factory=lambda: layers.PreviousStateAttentionCell(
+            layers.ClockworkRNNCell(6, periods=[1, 2, 3]), window=2,
+            score="dot", attended_states="first",
+        ),
+    ),
+    LayerSpec(
+        layers.PreviousStateAttention,
+        kind="rnn",
+        factory=lambda **kwargs: layers.PreviousStateAttention(
+            keras.layers.GRUCell(4), window=3, **kwargs
+        ),
+    ),
 )

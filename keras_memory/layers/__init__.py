@@ -4,10 +4,14 @@ from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
+from keras_memory.layers.memory_cell import MemoryCell
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 from keras_memory.layers.ntm import NTM
+from keras_memory.layers.memory_rnn import MemoryRNN
 from keras_memory.layers.ntm_cell import NTMCell
+from keras_memory.layers.previous_state_attention import PreviousStateAttention
+from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.stacked_attention import StackedAttention
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
@@ -18,10 +22,14 @@ __all__ = [
     "ClockworkRNNCell",
     "HMLSTM",
     "HMLSTMCell",
+    "MemoryCell",
     "MemoryNetwork",
     "MemoryNetworkResponse",
+    "MemoryRNN",
     "NTM",
     "NTMCell",
+    "PreviousStateAttention",
+    "PreviousStateAttentionCell",
     "SkipRNN",
     "SkipRNNCell",
     "StackedAttention",
