@@ -1,4 +1,4 @@
-"""The `keras-memory` command: demo, train, export and info.
+"""The `keras-memory` command: demo, train, evaluate, export and info.
 
 Importing `keras_memory` imports Keras (it registers the layers for
 `.keras` loading), so even `--help` takes the few seconds of a TensorFlow
@@ -13,6 +13,16 @@ import pathlib
 import sys
 
 DEMO_RECIPE = "ntm-copy"
+
+# Recipes that train on files the user gives (`--data DIR`) rather than on a
+# generated task; they have no demo (nothing to train on without the files).
+BABI_RECIPE = "babi"
+DATA_RECIPES = {
+    BABI_RECIPE: (
+        "End-to-End Memory Network (PE LS RN) answers bAbI questions "
+        "(Sukhbaatar et al. 2015); needs --data DIR of qa*_train.txt files."
+    ),
+}
 
 
 def _quiet_tensorflow():
@@ -96,12 +106,88 @@ def run_demo(args):
     return 0
 
 
+def _check_babi_data(data, split="train"):
+    """`data` as a path holding `qa*_{split}.txt` files, or raises ValueError."""
+    if data is None:
+        raise ValueError(
+            "Received no value for argument `--data`, expected the folder of "
+            f"the bAbI files (qa1_single-supporting-fact_{split}.txt, ...)."
+        )
+    directory = pathlib.Path(data)
+    if not any(directory.glob(f"qa*_*_{split}.txt")):
+        raise ValueError(
+            "Received an invalid value for argument `--data`, expected a "
+            f"folder with bAbI files qa*_{split}.txt, got {str(data)!r} "
+            f"({'no such folder' if not directory.is_dir() else 'no such file in it'})."
+        )
+    return directory
+
+
+def _babi_task(text):
+    if text == "all":
+        return text
+    try:
+        task = int(text)
+    except ValueError:
+        task = 0
+    if not 1 <= task <= 20 or str(task) != text.strip():
+        raise argparse.ArgumentTypeError(f"expected a task 1 to 20 or 'all', got {text!r}")
+    return task
+
+
+def run_train_babi(args):
+    """`keras-memory train babi --data DIR`: the paper's bAbI training."""
+    directory = _check_babi_data(args.data, "train")
+    output = pathlib.Path(args.output or "memn2n_babi/babi.weights.h5")
+    if not output.name.endswith(".weights.h5"):
+        raise ValueError(
+            "Received an invalid value for argument `--output`, expected a "
+            "path ending in .weights.h5 (written with vocabulary.json and "
+            f"metadata.json beside it), got {str(output)!r}."
+        )
+    from keras_memory.applications import memn2n_babi
+
+    # "all": every task with a training file in DIR (the 20 of the
+    # distribution, or the few a user has).
+    tasks = args.task or sorted(memn2n_babi.find_task_files(directory, "train"))
+    epochs = args.epochs or memn2n_babi.JOINT_EPOCHS
+    result = memn2n_babi.train_babi(
+        directory,
+        tasks=tasks,
+        epochs=epochs,
+        halving_epochs=min(memn2n_babi.JOINT_HALVING_EPOCHS, max(1, epochs // 4)),
+        seed=args.seed,
+        jit_compile=not args.no_jit,
+        output=output,
+        verbose=2,
+    )
+    print("\nValidation error per task (the held-out 10% of the training files):")
+    print(memn2n_babi.format_error_table(result["validation_errors"]))
+    print(f"Saved {output}, and vocabulary.json and metadata.json beside it")
+    return 0
+
+
 def run_train(args):
+    if args.recipe == BABI_RECIPE:
+        return run_train_babi(args)
+    for option in ("data", "task", "no_jit"):
+        if getattr(args, option) not in (None, False):
+            option = option.replace("_", "-")
+            raise ValueError(
+                f"Received an invalid value for argument `--{option}`: it is "
+                f"for `keras-memory train {BABI_RECIPE}` only, got it with "
+                f"{args.recipe!r}."
+            )
     _quiet_tensorflow()
     import keras
 
-    from keras_memory.recipes import get_recipe
+    from keras_memory.recipes import available_recipes, get_recipe
 
+    if args.recipe not in available_recipes():
+        raise ValueError(
+            f"Received an invalid value for argument `name`, expected one of "
+            f"{sorted([*available_recipes(), *DATA_RECIPES])}, got {args.recipe!r}."
+        )
     recipe = get_recipe(args.recipe)
     keras.utils.set_random_seed(args.seed)
     epochs = args.epochs or recipe.default_epochs
@@ -137,6 +223,47 @@ def run_train(args):
     return 0
 
 
+def run_evaluate(args):
+    """`keras-memory evaluate babi --data DIR`: per-task error, paper's layout."""
+    directory = _check_babi_data(
+        args.data, "train" if args.split == "validation" else args.split
+    )
+    _quiet_tensorflow()
+    from keras_memory.applications import memn2n_babi
+
+    weights = args.weights or "babi-en-1k"
+    if weights not in memn2n_babi.SHIPPED_WEIGHTS and not pathlib.Path(weights).is_file():
+        raise ValueError(
+            "Received an invalid value for argument `--weights`, expected "
+            f"one of {sorted(memn2n_babi.SHIPPED_WEIGHTS)} or a .weights.h5 "
+            f"file, got {weights!r}."
+        )
+    vocabulary = memn2n_babi.load_vocabulary(weights)
+    model = memn2n_babi.MemN2NbAbI(weights=weights, vocabulary=vocabulary)
+    errors = memn2n_babi.evaluate_babi(model, directory, args.split, vocabulary)
+    summary = memn2n_babi.summarize_errors(errors)
+    if args.format == "json":
+        print(json.dumps(summary))
+        return 0
+    from keras_memory.datasets.babi import TASK_NAMES
+
+    paper = memn2n_babi.PAPER_ERRORS["PE LS RN joint"]
+    print(f"MemN2N ({weights}) on the {args.split} split of {directory}")
+    print(f"{'Task':<31}{'Error (%)':>10}  {'Failed':<7}{'Paper (%)':>10}")
+    for task, row in summary["tasks"].items():
+        name = f"{task}: {TASK_NAMES[int(task)]}"
+        failed = "yes" if row["failed"] else ""
+        print(f"{name:<31}{row['error']:>10.1f}  {failed:<7}{paper[int(task)]:>10.1f}")
+    shown = [paper[int(task)] for task in summary["tasks"]]
+    print(f"{'Mean error (%)':<31}{summary['mean_error']:>10.1f}  {'':<7}{sum(shown) / len(shown):>10.1f}")
+    print(
+        f"{'Failed tasks (error > 5%)':<31}{summary['failed_tasks']:>10d}  {'':<7}"
+        f"{sum(e > memn2n_babi.FAILED_ERROR for e in shown):>10d}"
+    )
+    print("Paper: Sukhbaatar et al. 2015, table 1, MemN2N PE LS RN joint, 1k, test error.")
+    return 0
+
+
 def run_export(args):
     _quiet_tensorflow()
     import keras
@@ -165,7 +292,10 @@ def run_info(args):
         "version": keras_memory.__version__,
         "layers": list(layers.__all__),
         "applications": list(applications.__all__),
-        "recipes": {name: r.description for name, r in recipes.items()},
+        "recipes": {
+            **{name: r.description for name, r in recipes.items()},
+            **DATA_RECIPES,
+        },
     }
     if args.format == "json":
         print(json.dumps(info, indent=2))
@@ -218,19 +348,67 @@ def build_parser():
     train = commands.add_parser(
         "train",
         help="train a recipe's model and save it as .keras",
-        description="Train a named recipe and save the model as a .keras file.",
+        description=(
+            "Train a named recipe and save the model as a .keras file. "
+            "`keras-memory train babi --data DIR` trains the End-to-End Memory "
+            "Network on the bAbI files in DIR (jointly on every task by "
+            "default) and writes .weights.h5 with vocabulary.json and "
+            "metadata.json beside it."
+        ),
     )
-    train.add_argument("recipe", help="recipe name (see `keras-memory info`)")
-    train.add_argument("--epochs", type=_positive_int, help="default: the recipe's")
+    train.add_argument("recipe", help="recipe name (see `keras-memory info`), or babi")
+    train.add_argument("--epochs", type=_positive_int, help="default: the recipe's (babi: 60)")
     train.add_argument(
         "--output",
         help=(
             "a .keras file, or a .weights.h5 file (written with a "
-            "metadata.json beside it); default: <recipe>.keras"
+            "metadata.json beside it); default: <recipe>.keras "
+            "(babi: memn2n_babi/babi.weights.h5, .weights.h5 only)"
         ),
     )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
+    train.add_argument(
+        "--data", help="babi only: folder of the qa*_train.txt files (required)"
+    )
+    train.add_argument(
+        "--task",
+        type=_babi_task,
+        help=(
+            "babi only: a task 1 to 20, or all (joint training on every "
+            "task with a qa*_train.txt file in --data); default: all"
+        ),
+    )
+    train.add_argument(
+        "--no-jit",
+        action="store_true",
+        help="babi only: train without XLA (no compilation: a faster start for short runs)",
+    )
     train.set_defaults(handler=run_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate a bAbI model per task, in the paper's table layout",
+        description=(
+            "Answer the questions of every qa*_{split}.txt file in --data "
+            "with the End-to-End Memory Network (the shipped babi-en-1k "
+            "weights, or --weights) and print per task the error (%%) and "
+            "whether the task failed (error > 5%%), then the mean error and "
+            "the number of failed tasks. --split validation uses the 10%% of "
+            "the stories of the qa*_train.txt files held out in training."
+        ),
+    )
+    evaluate.add_argument("what", choices=(BABI_RECIPE,), help="what to evaluate: babi")
+    evaluate.add_argument("--data", help="folder of the bAbI files (required)")
+    evaluate.add_argument(
+        "--split", choices=("test", "train", "validation"), default="test",
+        help="default: test",
+    )
+    evaluate.add_argument(
+        "--weights",
+        help="a .weights.h5 file with vocabulary.json beside it; default: babi-en-1k (shipped)",
+    )
+    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    evaluate.set_defaults(handler=run_evaluate)
 
     export = commands.add_parser(
         "export",
@@ -260,7 +438,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ValueError, FileExistsError) as error:
+    except (ValueError, FileExistsError, FileNotFoundError) as error:
         print(f"keras-memory {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -213,8 +213,14 @@ else:
 signature = tf.saved_model.load(export_dir).signatures["serving_default"]
 with np.load(inputs_path) as inputs:
     feed = {key: tf.constant(inputs[key]) for key in inputs.files}
-outputs = signature(**feed)
-np.savez(outputs_path, **{key: value.numpy() for key, value in outputs.items()})
+outputs = {key: value.numpy() for key, value in signature(**feed).items()}
+# String tensors come back as arrays of bytes objects, which np.savez can only
+# pickle: hand them over as unicode arrays.
+outputs = {
+    key: np.char.decode(value.astype(bytes), "utf-8") if value.dtype == object else value
+    for key, value in outputs.items()
+}
+np.savez(outputs_path, **outputs)
 """
 
 
@@ -228,11 +234,13 @@ def predict_in_fresh_process(export_dir, inputs, timeout=600):
     Args:
         export_dir: A versioned export directory (as returned by
             `export_for_serving`).
-        inputs: Dict mapping signature input keys to NumPy arrays.
+        inputs: Dict mapping signature input keys to NumPy arrays (string
+            inputs as arrays of `str`).
         timeout: Seconds to wait for the child process.
 
     Returns:
-        Dict mapping signature output keys to NumPy arrays.
+        Dict mapping signature output keys to NumPy arrays; string outputs
+        come back as arrays of `str`.
 
     Raises:
         RuntimeError: with the child's stderr when it fails.

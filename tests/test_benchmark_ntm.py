@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from test_benchmarks import markdown_tables, run_benchmark
 
 
@@ -11,23 +13,26 @@ def _number(cell):
     return value
 
 
-def quick_table(part):
-    """The header and rows of `part`'s table in a `--quick` run of it alone.
+@pytest.fixture(scope="module")
+def quick_tables():
+    """Every section's table of one `--quick` run of all five sections.
 
-    One run per section: each stays well inside `run_benchmark`'s time
-    limit on a loaded machine, and a failure names its section.
+    One process for all sections: one TensorFlow import and one set of
+    traced functions instead of five.
     """
     stdout = run_benchmark(
-        "ntm.py", "--quick", "--parts", part, "--format", "markdown",
-        "--weights", "none",
+        "ntm.py", "--quick", "--format", "markdown", "--weights", "none"
     )
-    assert f"({part}: " in stdout
-    (table,) = markdown_tables(stdout)
-    return table
+    tables = markdown_tables(stdout)
+    parts = ["convergence", "generalisation", "speed", "scaling", "recall"]
+    for part in parts:
+        assert f"({part}: " in stdout
+    assert len(tables) == len(parts)
+    return dict(zip(parts, tables))
 
 
-def test_convergence_table():
-    header, rows = quick_table("convergence")
+def test_convergence_table(quick_tables):
+    header, rows = quick_tables["convergence"]
     assert [row[0] for row in rows] == ["NTM", "LSTM 3x16"]
     reached = header.index("sequences to < 0.1")
     for row in rows:
@@ -36,9 +41,8 @@ def test_convergence_table():
         assert _number(row[header.index("sequences/s")]) > 0
 
 
-def test_generalisation_table():
-    # Without the convergence section the LSTM is trained here.
-    header, rows = quick_table("generalisation")
+def test_generalisation_table(quick_tables):
+    header, rows = quick_tables["generalisation"]
     assert header == [
         "length", "in 1-20", "NTM bit errors", "LSTM bit errors",
     ]
@@ -49,23 +53,23 @@ def test_generalisation_table():
         assert 0 <= _number(row[3]) <= 8 * int(row[0])
 
 
-def test_speed_table():
-    header, rows = quick_table("speed")
+def test_speed_table(quick_tables):
+    header, rows = quick_tables["speed"]
     assert [row[0] for row in rows] == ["False", "True"]
     for row in rows:
         assert all(_number(cell) > 0 for cell in row[1:4])
 
 
-def test_scaling_table():
-    header, rows = quick_table("scaling")
+def test_scaling_table(quick_tables):
+    header, rows = quick_tables["scaling"]
     assert [int(row[0]) for row in rows] == [8, 16, 32]
     assert rows[0][2] == rows[0][4] == "1.00"  # relative to the first N
     for row in rows:
         assert all(_number(cell) > 0 for cell in row[1:])
 
 
-def test_recall_table():
-    header, rows = quick_table("recall")
+def test_recall_table(quick_tables):
+    header, rows = quick_tables["recall"]
     assert header == [
         "items", "in training range", "NTM bit errors", "LSTM 3x16 bit errors",
     ]

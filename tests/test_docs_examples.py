@@ -43,6 +43,7 @@ DOCTEST_MODULES = [
     "keras_memory.layers.memory_rnn",
     "keras_memory.layers.previous_state_attention_cell",
     "keras_memory.layers.previous_state_attention",
+    "keras_memory.applications.memn2n_babi",
     "keras_memory.datasets.hierarchical_text",
     "keras_memory.datasets.shapes_vqa",
     "keras_memory.layers.stacked_attention",

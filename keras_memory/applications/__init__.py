@@ -6,7 +6,8 @@ trained and ships in `saved_models/` (with their metadata: task, training
 budget, measured score). `keras-memory info` lists them.
 """
 
+from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.applications.ntm_copy import NTMCopy
 from keras_memory.applications.ntm_copy import NTMRepeatCopy
 
-__all__ = ["NTMCopy", "NTMRepeatCopy"]
+__all__ = ["MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]

@@ -6,6 +6,7 @@ it when `path` is given, and returns it. One module per layer family.
 
 from keras_memory.viz.clockwork import plot_clockwork
 from keras_memory.viz.hmlstm import plot_boundaries
+from keras_memory.viz.hops import plot_hops
 from keras_memory.viz.memory import MemoryAccess, memory_access, plot_memory_access
 from keras_memory.viz.skip_rnn import plot_skip_updates
 
@@ -14,6 +15,7 @@ __all__ = [
     "memory_access",
     "plot_boundaries",
     "plot_clockwork",
+    "plot_hops",
     "plot_memory_access",
     "plot_skip_updates",
 ]
