@@ -33,6 +33,7 @@ import keras
 import numpy as np
 
 from keras_memory import validation
+from keras_memory.applications import shipped_weights
 from keras_memory.datasets import babi
 from keras_memory.layers.memory_network import MemoryNetwork
 
@@ -75,45 +76,14 @@ PAPER_ERRORS = {
 # === Shipped weights and vocabularies ===
 
 
-def saved_models_dir():
-    """The `saved_models/` folder of the source tree (an editable install)."""
-    return pathlib.Path(__file__).resolve().parents[2] / "saved_models"
-
-
 def shipped_weights_path(weights="babi-en-1k"):
-    """Path of the shipped weights called `weights` (e.g. `"babi-en-1k"`)."""
-    if not isinstance(weights, str) or weights not in SHIPPED_WEIGHTS:
-        raise validation.invalid_argument(
-            "weights",
-            f"one of {sorted(SHIPPED_WEIGHTS)}, None or a path to a "
-            "`.weights.h5` file",
-            weights,
-        )
-    path = saved_models_dir() / SHIPPED_WEIGHTS[weights]
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The shipped weights {weights!r} are not at {path}. They are in "
-            "the source tree's saved_models/ folder: install keras_memory "
-            "from a checkout (`pip install -e .`), or pass the file's path "
-            "as `weights`."
-        )
-    return path
+    """Path of the shipped weights called `weights`."""
+    return shipped_weights.shipped_weights_path(weights, SHIPPED_WEIGHTS)
 
 
 def _weights_file(weights):
     """The file behind `weights`: a shipped name, a path, or `None`."""
-    if weights is None:
-        return None
-    if isinstance(weights, str) and weights in SHIPPED_WEIGHTS:
-        return shipped_weights_path(weights)
-    if not isinstance(weights, (str, pathlib.Path)) or not pathlib.Path(weights).is_file():
-        raise validation.invalid_argument(
-            "weights",
-            f"one of {sorted(SHIPPED_WEIGHTS)}, None or the path of an "
-            "existing `.weights.h5` file (with its vocabulary.json beside it)",
-            weights,
-        )
-    return pathlib.Path(weights)
+    return shipped_weights.weights_file(weights, SHIPPED_WEIGHTS, beside=' (with its vocabulary.json beside it)')
 
 
 def save_vocabulary(vocabulary, path):
