@@ -70,12 +70,15 @@ def run_demo(args):
     if recipe.build_pretrained is not None and not args.epochs:
         _print_header("Loading the shipped weights (--epochs N trains from scratch)")
         model = recipe.build_pretrained()
+        after = recipe.evaluate(model)
+        print(f"{recipe.metric_name} untrained:                {before:.4f}")
+        print(f"{recipe.metric_name} with the shipped weights: {after:.4f}")
     else:
         _print_header(f"Training for {epochs} epochs on {keras.backend.backend()}")
         recipe.train(model, epochs, verbose=1)
-    after = recipe.evaluate(model)
-    print(f"{recipe.metric_name} before training: {before:.4f}")
-    print(f"{recipe.metric_name} after training:  {after:.4f}")
+        after = recipe.evaluate(model)
+        print(f"{recipe.metric_name} before training: {before:.4f}")
+        print(f"{recipe.metric_name} after training:  {after:.4f}")
     model_path = output_dir / f"{recipe.name}.keras"
     model.save(model_path)
     print(f"Saved the Keras model to {model_path}")
@@ -224,7 +227,13 @@ def run_train(args):
 
 
 def run_evaluate(args):
-    """`keras-memory evaluate babi --data DIR`: per-task error, paper's layout."""
+    """`keras-memory evaluate babi --data DIR`: per-task error, paper's layout.
+
+    With shipped weights every task is answered by the shipped per-task
+    model where there is one (it beat the joint model on validation) and
+    by the joint model elsewhere; `--joint-only` uses the joint model for
+    all. A `--weights` file is one model for every task.
+    """
     directory = _check_babi_data(
         args.data, "train" if args.split == "validation" else args.split
     )
@@ -232,14 +241,32 @@ def run_evaluate(args):
     from keras_memory.applications import memn2n_babi
 
     weights = args.weights or "babi-en-1k"
-    if weights not in memn2n_babi.SHIPPED_WEIGHTS and not pathlib.Path(weights).is_file():
+    shipped = weights in memn2n_babi.SHIPPED_WEIGHTS
+    if not shipped and not pathlib.Path(weights).is_file():
         raise ValueError(
             "Received an invalid value for argument `--weights`, expected "
             f"one of {sorted(memn2n_babi.SHIPPED_WEIGHTS)} or a .weights.h5 "
             f"file, got {weights!r}."
         )
     vocabulary = memn2n_babi.load_vocabulary(weights)
-    model = memn2n_babi.MemN2NbAbI(weights=weights, vocabulary=vocabulary)
+    labels = None
+    if shipped:
+        per_task = {} if args.joint_only else memn2n_babi.per_task_weights(weights)
+        tasks = sorted(
+            memn2n_babi.find_task_files(
+                directory, "train" if args.split == "validation" else args.split
+            )
+        )
+        model = memn2n_babi.babi_models(weights, tasks, per_task=not args.joint_only)
+        labels = {task: "per-task" if task in per_task else "joint" for task in tasks}
+        what = f"{weights}, joint only" if args.joint_only else (
+            f"{weights}, per-task weights on tasks "
+            f"{', '.join(str(t) for t in sorted(per_task) if t in tasks) or 'none'}, "
+            "joint elsewhere"
+        )
+    else:
+        model = memn2n_babi.MemN2NbAbI(weights=weights, vocabulary=vocabulary)
+        what = weights
     errors = memn2n_babi.evaluate_babi(model, directory, args.split, vocabulary)
     summary = memn2n_babi.summarize_errors(errors)
     if args.format == "json":
@@ -248,16 +275,19 @@ def run_evaluate(args):
     from keras_memory.datasets.babi import TASK_NAMES
 
     paper = memn2n_babi.PAPER_ERRORS["PE LS RN joint"]
-    print(f"MemN2N ({weights}) on the {args.split} split of {directory}")
-    print(f"{'Task':<31}{'Error (%)':>10}  {'Failed':<7}{'Paper (%)':>10}")
+    column = f"{'Model':<9}" if labels is not None else ""
+    print(f"MemN2N ({what}) on the {args.split} split of {directory}")
+    print(f"{'Task':<31}{'Error (%)':>10}  {'Failed':<7}{column}{'Paper (%)':>10}")
     for task, row in summary["tasks"].items():
         name = f"{task}: {TASK_NAMES[int(task)]}"
         failed = "yes" if row["failed"] else ""
-        print(f"{name:<31}{row['error']:>10.1f}  {failed:<7}{paper[int(task)]:>10.1f}")
+        label = f"{labels[int(task)]:<9}" if labels is not None else ""
+        print(f"{name:<31}{row['error']:>10.1f}  {failed:<7}{label}{paper[int(task)]:>10.1f}")
     shown = [paper[int(task)] for task in summary["tasks"]]
-    print(f"{'Mean error (%)':<31}{summary['mean_error']:>10.1f}  {'':<7}{sum(shown) / len(shown):>10.1f}")
+    pad = " " * len(column)
+    print(f"{'Mean error (%)':<31}{summary['mean_error']:>10.1f}  {'':<7}{pad}{sum(shown) / len(shown):>10.1f}")
     print(
-        f"{'Failed tasks (error > 5%)':<31}{summary['failed_tasks']:>10d}  {'':<7}"
+        f"{'Failed tasks (error > 5%)':<31}{summary['failed_tasks']:>10d}  {'':<7}{pad}"
         f"{sum(e > memn2n_babi.FAILED_ERROR for e in shown):>10d}"
     )
     print("Paper: Sukhbaatar et al. 2015, table 1, MemN2N PE LS RN joint, 1k, test error.")
@@ -391,7 +421,9 @@ def build_parser():
         description=(
             "Answer the questions of every qa*_{split}.txt file in --data "
             "with the End-to-End Memory Network (the shipped babi-en-1k "
-            "weights, or --weights) and print per task the error (%%) and "
+            "weights: per task the shipped per-task model where it beat the "
+            "joint one on validation, the joint model elsewhere; or "
+            "--weights) and print per task the error (%%) and "
             "whether the task failed (error > 5%%), then the mean error and "
             "the number of failed tasks. --split validation uses the 10%% of "
             "the stories of the qa*_train.txt files held out in training."
@@ -406,6 +438,15 @@ def build_parser():
     evaluate.add_argument(
         "--weights",
         help="a .weights.h5 file with vocabulary.json beside it; default: babi-en-1k (shipped)",
+    )
+    evaluate.add_argument(
+        "--joint-only",
+        action="store_true",
+        help=(
+            "shipped weights only: answer every task with the joint model "
+            "(default: the shipped per-task model on the tasks where it is "
+            "better, the joint model elsewhere)"
+        ),
     )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.set_defaults(handler=run_evaluate)
