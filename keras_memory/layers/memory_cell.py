@@ -8,13 +8,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers import cell_wrapper_utils
-from keras_memory.layers.ntm_cell import CONSTANT_MEMORY_VALUE
-from keras_memory.layers.ntm_cell import MEMORY_INITS
-
-# The JAX per-step keys of ZoneoutCell: a `SeedGenerator` cannot advance
-# inside `lax.scan`, so hard reads draw one key per sequence and fold in a
-# hash of the step's inputs and states (see `_jax_step_key`).
-from keras_memory.layers.zoneout_cell import _jax_step_key
+from keras_memory.layers import random_utils
 from keras_memory.ops import content_weighting
 from keras_memory.ops import erase_and_add
 from keras_memory.ops import hard_read
@@ -28,17 +22,41 @@ from keras_memory.ops import soft_read
 ADDRESSING_MODES = ("content", "location")
 READ_MODES = ("soft", "hard")
 WRITE_MODES = ("overwrite", "residual", "erase_add")
+MEMORY_INITS = ("constant", "learned", "random")
 
-# Hard reads in training draw `j` by inversion of the cumulative
-# distribution with integer draws in [0, 2^24), not with
-# `keras.random.categorical`: on TensorFlow 2.21 the latter draws different
-# locations with and without XLA for the same seed, integer draws agree bit
-# for bit (as in ZoneoutCell), so a `jit_compile=True` training step reads
-# the same locations as an uncompiled one.
-_SAMPLE_RESOLUTION = 2**24
+# Collier and Beel (2018): a small constant initial memory trains about twice
+# as fast as a learned or random one, and keeps the cosine similarity away
+# from 0 / 0.
+CONSTANT_MEMORY_VALUE = 1e-6
 
 # Floor under a probability before its logarithm, as in `ops.hard_read`.
 _TINY = 1.1754943508222875e-38
+
+
+def is_feedforward_controller(controller):
+    """True for a layer that is not an RNN cell (no `state_size`)."""
+    return (
+        isinstance(controller, keras.layers.Layer)
+        and not isinstance(controller, keras.layers.RNN)
+        and not hasattr(controller, "state_size")
+    )
+
+
+def feedforward_output_size(controller):
+    """The output size a feed-forward controller declares (see `MemoryCell`)."""
+    last = controller
+    if isinstance(controller, keras.Sequential) and controller.layers:
+        last = controller.layers[-1]
+    units = getattr(last, "units", None)
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise validation.invalid_argument(
+            "controller",
+            "an RNN cell, or a feed-forward layer with an integer `units` "
+            "attribute (such as keras.layers.Dense) or a Sequential ending "
+            "in one",
+            controller,
+        )
+    return units
 
 
 def _check_choice(name, value, choices):
@@ -51,12 +69,12 @@ def _check_choice(name, value, choices):
 class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     """A controller cell with an external memory and configurable access.
 
-    The general external memory: a recurrent controller reads `[x_t,
-    r_{t-1}]`, the input and the previous read vectors, and one linear
-    projection of its output `h_t`, clipped to `[-clip_value, clip_value]`,
-    gives every head's parameters. The memory `M` holds N locations of
-    width M. One access module, chosen by three options, reads and writes
-    it.
+    The general external memory: a controller (a recurrent cell, or a
+    feed-forward layer) reads `[x_t, r_{t-1}]`, the input and the previous
+    read vectors, and one linear projection of its output `h_t`, clipped to
+    `[-clip_value, clip_value]`, gives every head's parameters. The memory
+    `M` holds N locations of width M. One access module, chosen by three
+    options, reads and writes it.
 
     **Addressing** (every head, read or write), with the pure functions of
     `keras_memory.ops`:
@@ -117,16 +135,16 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     heads address `M_{t-1}` and write `M_t`; the read heads then address
     and read `M_t`, so a read sees the same step's write. The output is
     `y_t = [h_t, r_t]` (read vectors concatenated, head-major), and `r_t`
-    enters the controller at step `t + 1`. `MemoryCell(addressing=
-    "location", reads="soft", writes="erase_add")` computes what `NTMCell`
-    computes, with the same weights.
+    enters the controller at step `t + 1`. `NTMCell` is this cell with
+    `addressing="location", reads="soft", writes="erase_add"`.
 
     State, in this order (every entry flat, `(batch, size)`), as `NTMCell`:
 
     1. `y_{t-1}`, the previous output (`output_size`; zeros before the first
        step): first, and literally the output, so that masking works on
        every backend.
-    2. The controller's states (for an `LSTMCell`, `h` and `c`).
+    2. The controller's states (for an `LSTMCell`, `h` and `c`; none for a
+       feed-forward controller).
     3. The read vectors `r_{t-1} - r_0`, `read_heads * M`, head-major.
     4. The read weightings `w^r_{t-1} - w^r_0`, `read_heads * N`.
     5. The write weightings `w^w_{t-1} - w^w_0`, `write_heads * N`.
@@ -140,11 +158,25 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     addressing too (it does not use them), so that every configuration has
     the same layout.
 
+    **Feed-forward controller.** `controller` may also be a layer that is
+    not a cell, such as `keras.layers.Dense(100, activation="relu")` or a
+    `keras.Sequential` of `Dense` layers (`controller="feedforward"` builds
+    `Dense(units, relu)`): it maps `[x_t, r_{t-1}]` to `h_t` with no state
+    of its own, so the memory is the only recurrence (the NTM paper's
+    feed-forward controller, easier to interpret, section 4). Its state
+    list has no controller entries. A feed-forward controller must state
+    its output size: a layer with an integer `units` attribute, or a
+    `Sequential` whose last layer has one.
+
     Args:
-        controller: A Keras RNN cell with a flat state, or `None` for
+        controller: A Keras RNN cell with a flat state (e.g.
+            `keras.layers.LSTMCell(100)` or `keras.layers.GRUCell(64)`),
+            a feed-forward layer (see above), `"feedforward"` for
+            `keras.layers.Dense(units, activation="relu")`, or `None` for
             `keras.layers.LSTMCell(units)`. Default: `None`.
-        units: Positive integer; the units of the default LSTM controller
-            (ignored when `controller` is given). Default: `100`.
+        units: Positive integer; the units of the default LSTM or
+            feed-forward controller (ignored when `controller` is a layer).
+            Default: `100`.
         memory_size: Positive integer `N`, the number of memory locations.
             Default: `128`.
         memory_width: Positive integer `M`, the width of a location.
@@ -290,13 +322,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         self._sequence_seed = None  # JAX: this sequence's key (hard reads)
         self.initial_memory = None  # a weight for "learned" and "random"
 
-        if controller is None:
-            controller = keras.layers.LSTMCell(
-                self.units, dtype=self.dtype_policy, name="controller"
-            )
-        self.controller = cell_wrapper_utils.check_cell(controller, "controller")
-        self._controller_state_sizes = cell_wrapper_utils.state_sizes(controller)
-        self._controller_output_size = cell_wrapper_utils.output_size(controller)
+        self._set_controller(controller)
 
         n, m = self.memory_size, self.memory_width
         r, w = self.read_heads, self.write_heads
@@ -325,6 +351,25 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         self._projection_size = (r + w) * self._head_size + (
             self._write_vectors * w * m
         )
+
+    def _set_controller(self, controller):
+        """Sets the controller and its state and output sizes."""
+        if controller is None:
+            controller = keras.layers.LSTMCell(
+                self.units, dtype=self.dtype_policy, name="controller"
+            )
+        elif isinstance(controller, str) and controller == "feedforward":
+            controller = keras.layers.Dense(
+                self.units, activation="relu", dtype=self.dtype_policy, name="controller"
+            )
+        if is_feedforward_controller(controller):
+            self._controller_state_sizes = []
+            self._controller_output_size = feedforward_output_size(controller)
+        else:
+            cell_wrapper_utils.check_cell(controller, "controller")
+            self._controller_state_sizes = cell_wrapper_utils.state_sizes(controller)
+            self._controller_output_size = cell_wrapper_utils.output_size(controller)
+        self.controller = controller
 
     # --- Hooks of keras.layers.RNN, forwarded to the controller ----------------
 
@@ -414,6 +459,9 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     def decode_state(self, states):
         """The true memory, read vectors and weightings of a state list.
 
+        The cell carries them as offsets from their initial values (see the
+        class docstring), so that the all-zeros state is the initial state.
+
         Args:
             states: The cell's state list, as returned by `call`,
                 `get_initial_state` or `keras.layers.RNN(return_state=True)`.
@@ -469,17 +517,20 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         return residual_write(memory, weights, values)
 
     def _sample_locations(self, probabilities, step_tensors):
-        """`j ~ Categorical(p)` per head, by inversion with integer draws."""
+        """`j ~ Categorical(p)` per head, by inversion with integer draws.
+
+        Not `keras.random.categorical`: on TensorFlow 2.21 it draws different
+        locations with and without XLA for the same seed, integer draws agree
+        bit for bit (see `random_utils`), so a `jit_compile=True` training
+        step reads the same locations as an uncompiled one.
+        """
         seed = self.seed_generator
         if self._sequence_seed is not None:
-            seed = _jax_step_key(self._sequence_seed, step_tensors)
-        shape = ops.shape(probabilities)[:-1]
-        draws = keras.random.randint(
-            shape, 0, _SAMPLE_RESOLUTION, dtype="int32", seed=seed
-        )
+            seed = random_utils.jax_step_key(self._sequence_seed, step_tensors)
+        draws = random_utils.integer_draws(ops.shape(probabilities)[:-1], seed)
         # u in (0, 1), scaled by the total so that rounding in the sum
         # cannot push u past the last location.
-        u = (ops.cast(draws, "float32") + 0.5) / _SAMPLE_RESOLUTION
+        u = (ops.cast(draws, "float32") + 0.5) / random_utils.DRAW_RESOLUTION
         p = ops.cast(probabilities, "float32")
         cdf = ops.cumsum(p, axis=-1)
         u = u[..., None] * cdf[..., -1:]
@@ -515,11 +566,15 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         controller_input = ops.concatenate(
             [inputs, ops.cast(reads, inputs.dtype)], axis=-1
         )
-        h, new_controller_states = self.controller(
-            controller_input, controller_states, training=training
-        )
-        if not isinstance(new_controller_states, (list, tuple)):
-            new_controller_states = [new_controller_states]
+        if self._controller_state_sizes:
+            h, new_controller_states = self.controller(
+                controller_input, controller_states, training=training
+            )
+            if not isinstance(new_controller_states, (list, tuple)):
+                new_controller_states = [new_controller_states]
+        else:  # a feed-forward controller
+            h = self.controller(controller_input, training=training)
+            new_controller_states = []
         params = ops.matmul(h, self.head_kernel) + self.head_bias
         params = ops.clip(params, -self.clip_value, self.clip_value)
 
@@ -577,7 +632,11 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
     def get_initial_state(self, batch_size=None):
         # Every entry but the controller's is an offset from its initial
         # value: the initial state is zeros (see the class docstring).
-        controller_states = cell_wrapper_utils.initial_states(self.controller, batch_size)
+        controller_states = (
+            cell_wrapper_utils.initial_states(self.controller, batch_size)
+            if self._controller_state_sizes
+            else []
+        )
         count = len(self._controller_state_sizes)
         own = [self.state_size[0], *self.state_size[1 + count :]]
         zeros = [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in own]

@@ -123,7 +123,7 @@ class MemoryRNN(keras.layers.RNN):
             trainable=kwargs.get("trainable", True),
             name="memory_cell",
         )
-        super().__init__(
+        self._run_cell(
             cell,
             return_sequences=return_sequences,
             return_state=return_state,
@@ -132,6 +132,14 @@ class MemoryRNN(keras.layers.RNN):
             unroll=unroll,
             **kwargs,
         )
+
+    def _run_cell(self, cell, **kwargs):
+        """`keras.layers.RNN.__init__` over `cell` (shared with `NTM`).
+
+        Subclasses build their own cell, a `MemoryCell` or a preset of it,
+        from their own arguments, and call this instead of `__init__`.
+        """
+        keras.layers.RNN.__init__(self, cell, **kwargs)
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     @property

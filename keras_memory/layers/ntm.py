@@ -1,23 +1,21 @@
 """Neural Turing Machine layer (Graves, Wayne and Danihelka, 2014)."""
 
-import copy
-
 import keras
 
+from keras_memory.layers.memory_rnn import MemoryRNN
 from keras_memory.layers.ntm_cell import NTMCell
-from keras_memory.layers.rnn_layer_utils import call_over_all_steps
-from keras_memory.layers.rnn_layer_utils import reset_to_initial_state
-from keras_memory.layers.rnn_layer_utils import rnn_layer_config
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class NTM(keras.layers.RNN):
+class NTM(MemoryRNN):
     """An RNN over an `NTMCell`, optionally returning the head weightings.
 
     Builds an `NTMCell` from its own arguments (see `NTMCell` for the
     equations, the order of a step and the state layout) and runs it. With
     `return_access=True` it also returns every step's read and write
-    weightings, split from the cell's output.
+    weightings, split from the cell's output. It is the `MemoryRNN` preset
+    `addressing="location", reads="soft", writes="erase_add"`, whose config
+    has no access options.
 
     Args:
         controller, units, memory_size, memory_width, read_heads,
@@ -95,7 +93,7 @@ class NTM(keras.layers.RNN):
             trainable=kwargs.get("trainable", True),
             name="ntm_cell",
         )
-        super().__init__(
+        self._run_cell(
             cell,
             return_sequences=return_sequences,
             return_state=return_state,
@@ -104,89 +102,3 @@ class NTM(keras.layers.RNN):
             unroll=unroll,
             **kwargs,
         )
-        self.input_spec = keras.layers.InputSpec(ndim=3)
-
-    @property
-    def return_access(self):
-        return self.cell.return_access
-
-    @property
-    def feature_size(self):
-        """The size of `[h_t, r_t]`, the output without the weightings."""
-        cell = self.cell
-        return cell.output_size - int(cell.return_access) * (
-            (cell.read_heads + cell.write_heads) * cell.memory_size
-        )
-
-    def reset_state(self):
-        # RNN.reset_state() assigns zeros; restore get_initial_state() (the
-        # controller's own initial state included).
-        reset_to_initial_state(self)
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        if not self.return_access:
-            return super().call(
-                sequences, initial_state=initial_state, mask=mask, training=training
-            )
-        # The weightings are wanted at every step: run with sequences and
-        # select afterwards.
-        outputs, states = call_over_all_steps(
-            self, sequences, initial_state, mask, training
-        )
-        return_sequences, return_state = self.return_sequences, self.return_state
-
-        cell = self.cell
-        n, r, w = cell.memory_size, cell.read_heads, cell.write_heads
-        size = self.feature_size
-        batch, timesteps = keras.ops.shape(outputs)[0], keras.ops.shape(outputs)[1]
-        read_w = keras.ops.reshape(
-            outputs[..., size : size + r * n], (batch, timesteps, r, n)
-        )
-        write_w = keras.ops.reshape(outputs[..., size + r * n :], (batch, timesteps, w, n))
-        features = outputs[..., :size]
-        if not return_sequences:
-            # Keras' RNN carries the last valid output through padded steps.
-            features = features[:, -1]
-        result = [features, read_w, write_w]
-        if return_state:
-            result.extend(states)
-        return result
-
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        shapes = super().compute_output_shape(sequences_shape, initial_state_shape)
-        if not self.return_access:
-            return shapes
-        batch, timesteps = sequences_shape[0], sequences_shape[1]
-        cell = self.cell
-        size = self.feature_size
-        output = (batch, timesteps, size) if self.return_sequences else (batch, size)
-        result = [
-            output,
-            (batch, timesteps, cell.read_heads, cell.memory_size),
-            (batch, timesteps, cell.write_heads, cell.memory_size),
-        ]
-        if self.return_state:
-            result.extend((batch, s) for s in cell.state_size)
-        return result
-
-    def compute_mask(self, sequences, mask):
-        output_mask = super().compute_mask(sequences, mask)
-        if not self.return_access:
-            return output_mask
-        if self.return_state:
-            first, *rest = output_mask
-            return [first, None, None, *rest]
-        return [output_mask, None, None]
-
-    def get_config(self):
-        return rnn_layer_config(self)
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = copy.deepcopy(config)
-        controller = config.pop("controller", None)
-        if isinstance(controller, dict):
-            controller = keras.saving.deserialize_keras_object(
-                controller, custom_objects=custom_objects
-            )
-        return cls(controller=controller, **config)

@@ -9,15 +9,8 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers import cell_wrapper_utils
+from keras_memory.layers import random_utils
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
-
-# Masks come from integer draws in [0, 2^24) compared with round(p * 2^24),
-# an exact Bernoulli(p) up to 2^-25. Integer draws rather than
-# `keras.random.uniform`: on TensorFlow 2.21 a float32 stateless uniform gives
-# entirely different numbers with and without XLA for the same seed, while
-# integer draws agree bit for bit, so a `jit_compile=True` training step sees
-# the same masks as an uncompiled one.
-_MASK_RESOLUTION = 2**24
 
 
 def _check_rate(name, value):
@@ -59,37 +52,6 @@ def _innermost(cell):
     while isinstance(cell, ZoneoutCell):
         cell = cell.cell
     return cell
-
-
-def _jax_step_key(sequence_key, tensors):
-    """A JAX PRNG key for one step of a `lax.scan`, from data, not a counter.
-
-    The scan traces the step function once, so a `SeedGenerator` cannot
-    advance from one step to the next inside it (Keras 3.15 repeats the same
-    draw at every step and leaks a tracer when it tries). The only values that
-    change from step to step are the scanned inputs and the carried states,
-    so the key of a step folds a hash of their bits into the key drawn for the
-    sequence before the loop. The hash is a wrapping integer sum, so it does
-    not depend on the order of the reduction.
-    """
-    import jax
-    import jax.numpy as jnp
-
-    key = sequence_key
-    for tensor in tensors:
-        tensor = jax.lax.stop_gradient(jnp.asarray(tensor)).astype(jnp.float32)
-        bits = jax.lax.bitcast_convert_type(tensor, jnp.uint32).reshape(-1)
-        # Odd multipliers by position, so that moving a value changes the hash.
-        positions = jnp.arange(bits.shape[0], dtype=jnp.uint32)
-        weights = positions * jnp.uint32(0x9E3779B2) + jnp.uint32(1)
-        key = jax.random.fold_in(key, jnp.sum(bits * weights, dtype=jnp.uint32))
-    return key
-
-
-def _jax_fold_in(key, data):
-    import jax
-
-    return jax.random.fold_in(key, data)
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
@@ -258,11 +220,12 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
     # --- Step -----------------------------------------------------------------
 
     def _keep_mask(self, shape, rate, seed):
-        # d_t ~ Bernoulli(rate): 1 (True) keeps the previous value.
-        draws = keras.random.randint(
-            shape, 0, _MASK_RESOLUTION, dtype="int32", seed=seed
-        )
-        return ops.less(draws, round(rate * _MASK_RESOLUTION))
+        # d_t ~ Bernoulli(rate): 1 (True) keeps the previous value. Integer
+        # draws, not `keras.random.uniform`, so that a `jit_compile=True`
+        # training step sees the same masks as an uncompiled one (see
+        # `random_utils`).
+        draws = random_utils.integer_draws(shape, seed)
+        return ops.less(draws, round(rate * random_utils.DRAW_RESOLUTION))
 
     def call(self, inputs, states, training=False):
         previous = _as_list(states)  # h_{t-1}, c_{t-1}, ... as the cell orders them
@@ -275,7 +238,9 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
         step_key = None
         draws_masks = training and any(0.0 < rate < 1.0 for rate in rates)
         if draws_masks and self._sequence_seed is not None:
-            step_key = _jax_step_key(self._sequence_seed, [inputs, *previous])
+            step_key = random_utils.jax_step_key(
+                self._sequence_seed, [inputs, *previous]
+            )
 
         zoned = []
         for index, (old, new, rate) in enumerate(zip(previous, updated, rates)):
@@ -287,7 +252,7 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
                 seed = (
                     self.seed_generator
                     if step_key is None
-                    else _jax_fold_in(step_key, index)
+                    else random_utils.jax_fold_in(step_key, index)
                 )
                 keep = self._keep_mask(ops.shape(new), rate, seed)  # d_t
                 zoned.append(ops.where(keep, ops.cast(old, new.dtype), new))

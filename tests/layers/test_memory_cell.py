@@ -392,8 +392,85 @@ def test_config_round_trip_with_gru_controller():
     assert MemoryCell.from_config(cell_config).get_config() == cell_config
 
 
+# --- Feed-forward controllers ------------------------------------------------------
+
+
+def test_feedforward_controller_has_no_state_of_its_own():
+    cell = MemoryCell("feedforward", units=6, memory_size=N, memory_width=M,
+                      reads="hard", read_heads=2)
+    assert isinstance(cell.controller, keras.layers.Dense)
+    assert cell.controller.activation is keras.activations.relu
+    # [y_{t-1}, reads, read weightings, write weightings, memory]
+    assert cell.state_size == [6 + 2 * M, 2 * M, 2 * N, N, N * M]
+    stack = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(7)])
+    assert MemoryCell(stack, memory_size=N, memory_width=M).output_size == 7 + M
+    states = cell.get_initial_state(batch_size=2)
+    assert [tuple(_numpy(s).shape) for s in states] == [
+        (2, size) for size in cell.state_size
+    ]
+
+
+@pytest.mark.parametrize("addressing,reads,writes", [
+    ("content", "soft", "overwrite"),
+    ("location", "hard", "residual"),
+])
+def test_feedforward_controller_sees_only_input_and_previous_reads(
+    addressing, reads, writes
+):
+    # h_t = relu([x_t, r_{t-1}] W + b): the memory is the only recurrence.
+    layer = MemoryRNN("feedforward", units=4, memory_size=N, memory_width=M,
+                      addressing=addressing, reads=reads, writes=writes,
+                      return_sequences=True, seed=2)
+    inputs = np.random.default_rng(7).normal(size=(2, 5, 3)).astype("float32")
+    outputs = _numpy(layer(inputs))
+    h, read_vectors = outputs[..., :4], outputs[..., 4:]
+    initial_reads = np.full((2, 1, M), 1e-6, "float32")  # r_0 of M_0 = 1e-6
+    previous_reads = np.concatenate([initial_reads, read_vectors[:, :-1]], axis=1)
+    kernel, bias = (_numpy(w) for w in layer.cell.controller.weights)
+    expected = np.maximum(
+        np.concatenate([inputs, previous_reads], axis=-1) @ kernel + bias, 0.0
+    )
+    np.testing.assert_allclose(h, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_feedforward_controller_is_the_feedforward_ntm():
+    x = np.random.default_rng(8).normal(size=(2, 6, 3)).astype("float32")
+    ntm = keras.layers.RNN(
+        NTMCell("feedforward", units=4, memory_size=N, memory_width=M),
+        return_sequences=True,
+    )
+    general = keras.layers.RNN(
+        _tiny_cell(controller="feedforward", addressing="location",
+                   writes="erase_add"),
+        return_sequences=True,
+    )
+    expected = _numpy(ntm(x))
+    general.build(x.shape)
+    general.set_weights(ntm.get_weights())
+    np.testing.assert_allclose(_numpy(general(x)), expected, atol=1e-6)
+
+
+def test_feedforward_controller_config_round_trip():
+    layer = MemoryRNN(
+        keras.Sequential([keras.layers.Dense(5, activation="tanh")]),
+        memory_size=N, memory_width=M, writes="residual", return_sequences=True,
+    )
+    x = np.random.default_rng(9).normal(size=(2, 4, 3)).astype("float32")
+    expected = _numpy(layer(x))
+    config = layer.get_config()
+    restored = MemoryRNN.from_config(config)
+    assert isinstance(restored.cell.controller, keras.Sequential)
+    assert restored.cell.state_size == layer.cell.state_size
+    restored.build(x.shape)
+    restored.set_weights(layer.get_weights())
+    np.testing.assert_allclose(_numpy(restored(x)), expected, atol=1e-6)
+
+
 BAD_ARGUMENTS = [
-    ({"controller": keras.layers.Dense(3)}, "controller"),
+    # Neither a cell nor a feed-forward layer with `units`.
+    ({"controller": keras.layers.Activation("relu")}, "controller"),
+    ({"controller": keras.Sequential([keras.layers.Flatten()])}, "controller"),
+    ({"controller": keras.layers.LSTM(3)}, "controller"),
     ({"controller": "lstm"}, "controller"),
     ({"units": 0}, "units"),
     ({"memory_size": 0}, "memory_size"),

@@ -6,6 +6,8 @@ import pytest
 import keras
 from keras import ops
 
+from keras_memory.layers.memory_cell import MemoryCell
+from keras_memory.layers.memory_rnn import MemoryRNN
 from keras_memory.layers.ntm import NTM
 from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.ops import erase_and_add
@@ -202,6 +204,78 @@ def test_config_round_trip_with_gru_controller():
     assert restored_cell.controller.units == 6
 
 
+NTM_CELL_KEYS = [
+    "controller", "units", "memory_size", "memory_width", "read_heads",
+    "write_heads", "shift_range", "clip_value", "memory_init", "return_access",
+    "seed",
+]
+
+
+def test_ntm_is_the_location_soft_erase_add_memory():
+    cell = _tiny_cell()
+    assert isinstance(cell, MemoryCell)
+    assert (cell.addressing, cell.reads, cell.writes) == (
+        "location", "soft", "erase_add"
+    )
+    assert cell.return_log_probs is False
+    layer = NTM(units=5, memory_size=N, memory_width=M)
+    assert isinstance(layer, MemoryRNN)
+    # The fixed access options are neither arguments nor config keys.
+    own_keys = [k for k in cell.get_config() if k in NTM_CELL_KEYS]
+    assert own_keys == NTM_CELL_KEYS
+    for key in ("addressing", "reads", "writes", "return_log_probs"):
+        assert key not in cell.get_config()
+        assert key not in layer.get_config()
+    with pytest.raises(TypeError):
+        NTMCell(addressing="content")
+
+
+def test_weight_names_and_order():
+    # The shipped weights (saved_models/ntm_copy) load by this order.
+    cell = _tiny_cell(memory_init="learned")
+    cell.build((None, 2))
+    names = [w.path for w in cell.weights]
+    assert names == [
+        "ntm_cell/head_kernel",
+        "ntm_cell/head_bias",
+        "ntm_cell/initial_memory",
+        "ntm_cell/controller/kernel",
+        "ntm_cell/controller/recurrent_kernel",
+        "ntm_cell/controller/bias",
+    ]
+
+
+def test_from_config_of_an_earlier_config():
+    # A config written before NTMCell became a MemoryCell preset.
+    config = {
+        "name": "ntm_cell",
+        "trainable": True,
+        "dtype": "float32",
+        "controller": keras.saving.serialize_keras_object(
+            keras.layers.GRUCell(6, name="controller")
+        ),
+        "units": 100,
+        "memory_size": N,
+        "memory_width": M,
+        "read_heads": 2,
+        "write_heads": 1,
+        "shift_range": 1,
+        "clip_value": 20.0,
+        "memory_init": "constant",
+        "return_access": True,
+        "seed": None,
+    }
+    cell = NTMCell.from_config(config)
+    assert isinstance(cell.controller, keras.layers.GRUCell)
+    assert cell.state_size == [6 + 2 * M + 3 * N, 6, 2 * M, 2 * N, N, N * M]
+    assert cell.get_config()["return_access"] is True
+    layer = NTM.from_config(
+        {"name": "ntm", "units": 5, "memory_size": N, "memory_width": M,
+         "return_sequences": True}
+    )
+    assert tuple(layer(np.ones((2, 3, 2), "float32")).shape) == (2, 3, 5 + M)
+
+
 def test_feedforward_controller_has_no_state_of_its_own():
     cell = NTMCell("feedforward", units=5, memory_size=N, memory_width=M)
     assert isinstance(cell.controller, keras.layers.Dense)
@@ -253,6 +327,8 @@ def test_feedforward_controller_config_round_trip():
         ({"memory_size": 4, "shift_range": 2}, "shift_range"),
         ({"clip_value": 0.0}, "clip_value"),
         ({"clip_value": "big"}, "clip_value"),
+        ({"clip_value": float("inf")}, "clip_value"),
+        ({"return_access": "yes"}, "return_access"),
         ({"memory_init": "zeros"}, "memory_init"),
         ({"controller": keras.layers.Activation("relu")}, "controller"),
         ({"controller": keras.layers.LSTM(3)}, "controller"),
