@@ -16,6 +16,20 @@ shipped weights were made so (60 epochs, about 15 minutes on 2 busy cores):
     .venv/bin/python benchmarks/babi.py --train --epochs 60 \\
         --output saved_models/memn2n_babi/babi-en-1k.weights.h5
 
+The shipped weights answer every task with the shipped per-task model where
+it beat the joint model on validation, the joint model elsewhere (the
+`Model` column); `--joint-only` evaluates the joint model alone.
+
+The per-task weights were made with `--per-task`: one model per task (the
+paper's per-task setup: d = 20, 100 epochs, learning rate halved every 25)
+on that task's training file alone, with the joint vocabulary and the
+joint model's validation split, written to `--output-dir`; then `--ship
+DIR` copies into saved_models/memn2n_babi/ those that beat the joint model
+and records every task's comparison in metadata.json:
+
+    .venv/bin/python benchmarks/babi.py --per-task --output-dir /tmp/per-task
+    .venv/bin/python benchmarks/babi.py --ship /tmp/per-task
+
 The paper's numbers are test errors, the best of 10 runs chosen on
 validation; the project has only the training files, so the table reports
 the held-out 10% of their stories (`--split validation`, the default).
@@ -33,9 +47,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import pathlib  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "babi" / "en-train"
@@ -47,7 +64,7 @@ def main(argv=None):
     parser.add_argument("--split", default="validation", choices=("validation", "train", "test"))
     parser.add_argument("--weights", default="babi-en-1k", help="shipped name or .weights.h5 path")
     parser.add_argument("--train", action="store_true", help="train first, evaluate that model")
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, help="default: 60 (--train), 100 (--per-task)")
     parser.add_argument("--halving-epochs", type=int, default=15)
     parser.add_argument("--output", help="with --train: where to save the .weights.h5")
     parser.add_argument("--seed", type=int, default=0)
@@ -55,7 +72,29 @@ def main(argv=None):
         "--quick", action="store_true",
         help="generated tasks 1 and 15 (no download needed), shipped weights or 2 epochs",
     )
+    parser.add_argument(
+        "--joint-only", action="store_true",
+        help="shipped weights: the joint model on every task (no per-task weights)",
+    )
+    parser.add_argument(
+        "--per-task", action="store_true",
+        help=(
+            "train one model per task (d = 20, halving every --epochs / 4; "
+            "--epochs default 100 here) with the joint vocabulary, into --output-dir"
+        ),
+    )
+    parser.add_argument(
+        "--tasks",
+        help="with --per-task: comma-separated tasks; default: every task the joint model gets wrong",
+    )
+    parser.add_argument("--output-dir", help="with --per-task: where task<N>.weights.h5 and .json go")
+    parser.add_argument(
+        "--ship", metavar="DIR",
+        help="copy the per-task weights of DIR that beat the joint model into saved_models/",
+    )
     args = parser.parse_args(argv)
+    if args.ship:
+        return ship_per_task(pathlib.Path(args.ship), args.weights)
 
     from keras_memory.applications import memn2n_babi
     from keras_memory.datasets import write_babi_files
@@ -66,12 +105,15 @@ def main(argv=None):
         scratch = tempfile.TemporaryDirectory()
         data = pathlib.Path(scratch.name)
         write_babi_files(data, tasks=(1, 15), num_stories=40)
-        args.epochs = min(args.epochs, 2)
+        args.epochs = min(args.epochs or 60, 2)
     if not any(data.glob("qa*_train.txt")):
         print(f"No bAbI training files in {data}: pass --data DIR (or --quick).", file=sys.stderr)
         return 2
 
+    if args.per_task:
+        return train_per_task(data, args)
     if args.train:
+        args.epochs = args.epochs or 60
         tasks = sorted(memn2n_babi.find_task_files(data, "train"))
         result = memn2n_babi.train_babi(
             data, tasks=tasks, epochs=args.epochs,
@@ -80,19 +122,136 @@ def main(argv=None):
         )
         model, vocabulary = result["model"], result["vocabulary"]
         title = f"trained here, {args.epochs} epochs"
+        labels = None
+    elif args.weights in memn2n_babi.SHIPPED_WEIGHTS:
+        vocabulary = memn2n_babi.load_vocabulary(args.weights)
+        tasks = sorted(memn2n_babi.find_task_files(
+            data, "train" if args.split == "validation" else args.split))
+        model = memn2n_babi.babi_models(args.weights, tasks, per_task=not args.joint_only)
+        per_task = {} if args.joint_only else memn2n_babi.per_task_weights(args.weights)
+        labels = {t: "per-task" if t in per_task else "joint" for t in tasks}
+        title = f"{args.weights}, joint only" if args.joint_only else (
+            f"{args.weights}, per-task weights where better")
     else:
         vocabulary = memn2n_babi.load_vocabulary(args.weights)
         model = memn2n_babi.MemN2NbAbI(weights=args.weights, vocabulary=vocabulary)
         title = args.weights
+        labels = None
     errors = memn2n_babi.evaluate_babi(model, data, args.split, vocabulary)
     print(f"\nMemN2N ({title}), {args.split} split of {data}\n")
-    print(memn2n_babi.format_error_table(errors, title=f"MemN2N {args.split}"))
+    print(memn2n_babi.format_error_table(errors, title=f"MemN2N {args.split}", models=labels))
     print(
         "\nPaper: Sukhbaatar et al. 2015, table 1, bAbI 1k, MemN2N PE LS RN "
         "joint, test error (best of 10 runs)."
     )
     if scratch is not None:
         scratch.cleanup()
+    return 0
+
+
+def train_per_task(data, args):
+    """`--per-task`: one model per task, joint vocabulary and split."""
+    from keras_memory.applications import memn2n_babi
+
+    if not args.output_dir:
+        print("--per-task needs --output-dir", file=sys.stderr)
+        return 2
+    output_dir = pathlib.Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    vocabulary = memn2n_babi.load_vocabulary(args.weights)
+    joint = memn2n_babi.shipped_metadata(args.weights)["validation_errors"]
+    found = memn2n_babi.find_task_files(data, "train")
+    if args.tasks:
+        tasks = [int(t) for t in args.tasks.split(",")]
+    else:  # a task the joint model answers perfectly cannot improve
+        tasks = [t for t in found if joint.get(str(t), 100.0) > 0.0]
+    epochs = args.epochs or memn2n_babi.PER_TASK_EPOCHS
+    for task in tasks:
+        start = time.time()
+        result = memn2n_babi.train_babi(
+            data, tasks=[task], epochs=epochs, halving_epochs=max(1, epochs // 4),
+            embedding_dim=memn2n_babi.PER_TASK_EMBEDDING_DIM, seed=args.seed,
+            vocabulary=vocabulary, verbose=0,
+        )
+        result["model"].save_weights(output_dir / f"task{task}.weights.h5")
+        metadata = result["metadata"]
+        metadata["seconds_total"] = round(time.time() - start)
+        (output_dir / f"task{task}.json").write_text(json.dumps(metadata, indent=1) + "\n")
+        print(
+            f"task {task}: per-task {result['validation_errors'][task]} "
+            f"joint {joint.get(str(task))} ({metadata['seconds_total']} s)", flush=True,
+        )
+    return 0
+
+
+def ship_per_task(results, weights="babi-en-1k"):
+    """`--ship DIR`: per-task weights of DIR that beat the joint model, shipped.
+
+    DIR holds `task<N>.weights.h5` and `task<N>.json` (`--per-task`). A
+    task's weights are copied into the shipped folder when their validation
+    error is lower than the joint model's; metadata.json gets `per_task`
+    (every task: joint and per-task errors, which model answers) and
+    `combined` (the errors of that combination).
+    """
+    from keras_memory.applications import memn2n_babi
+
+    folder = memn2n_babi.shipped_weights_path(weights).parent
+    metadata_path = folder / memn2n_babi.METADATA_FILE
+    metadata = json.loads(metadata_path.read_text())
+    joint = {int(t): e for t, e in metadata["validation_errors"].items()}
+    for old in folder.glob("task*.weights.h5"):
+        old.unlink()
+    rows, combined, training = {}, {}, {}
+    for task in sorted(joint):
+        row = {"joint_error": joint[task], "per_task_error": None, "used": "joint"}
+        info = results / f"task{task}.json"
+        if info.is_file():
+            trained = json.loads(info.read_text())
+            error = trained["validation_errors"][str(task)]
+            row["per_task_error"] = error
+            row["epochs"] = trained["training"]["epochs"]
+            row["best_epoch"] = trained["training"]["best_epoch"]
+            row["embedding_dim"] = trained["training"]["embedding_dim"]
+            row["seconds"] = trained.get("seconds_total", trained["training"]["seconds"])
+            training = trained["training"]
+            if error < joint[task]:
+                row["used"] = "per-task"
+                row["weights"] = f"task{task}.weights.h5"
+                shutil.copyfile(results / row["weights"], folder / row["weights"])
+        else:
+            row["not_trained"] = (
+                "the joint model's validation error is 0.0" if joint[task] == 0.0
+                else "not trained (the CPU time budget ran out first)"
+            )
+        rows[str(task)] = row
+        combined[task] = row["per_task_error"] if row["used"] == "per-task" else joint[task]
+    summary = memn2n_babi.summarize_errors(combined)
+    metadata["per_task"] = {
+        "setup": (
+            "one model per task (the paper's PE LS RN per-task setup): d = "
+            f"{training.get('embedding_dim')}, trained on that task's training file alone with "
+            "the joint vocabulary and the joint model's validation split "
+            f"(seed {training.get('seed')}), linear start, SGD 0.01 halved every "
+            "epochs / 4, the best validation epoch kept"
+        ),
+        "rule": "shipped (used) where its validation error is lower than the joint model's",
+        "command": (
+            ".venv/bin/python benchmarks/babi.py --per-task --output-dir DIR; "
+            ".venv/bin/python benchmarks/babi.py --ship DIR"
+        ),
+        "keras_version": training.get("keras_version"),
+        "backend": training.get("backend"),
+        "tasks": rows,
+    }
+    metadata["combined"] = {
+        "validation_errors": {str(t): e for t, e in sorted(combined.items())},
+        "mean_validation_error": summary["mean_error"],
+        "failed_tasks": summary["failed_tasks"],
+    }
+    metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
+    used = [int(t) for t, row in rows.items() if row["used"] == "per-task"]
+    print(f"per-task weights shipped for tasks {used}; combined mean error "
+          f"{summary['mean_error']}, {summary['failed_tasks']} failed tasks")
     return 0
 
 

@@ -107,6 +107,87 @@ def test_shipped_weights_reach_the_reported_validation_errors(shipped):
     assert errors[1] < 5.0
 
 
+def test_per_task_metadata_is_consistent():
+    metadata = memn2n_babi.shipped_metadata()
+    rows = metadata["per_task"]["tasks"]
+    assert sorted(rows, key=int) == [str(t) for t in range(1, 21)]
+    folder = memn2n_babi.shipped_weights_path().parent
+    combined = {}
+    for task, row in rows.items():
+        assert row["joint_error"] == metadata["validation_errors"][task]
+        assert row["used"] in ("per-task", "joint")
+        better = row["per_task_error"] is not None and row["per_task_error"] < row["joint_error"]
+        # Shipped and used exactly where the per-task model beat the joint one.
+        assert (row["used"] == "per-task") == better
+        if row["used"] == "per-task":
+            assert row["weights"] == f"task{task}.weights.h5"
+            assert (folder / row["weights"]).is_file()
+            assert (folder / row["weights"]).stat().st_size < 1_000_000  # small files
+            assert row["embedding_dim"] == memn2n_babi.PER_TASK_EMBEDDING_DIM
+        else:
+            assert "weights" not in row
+        if row["joint_error"] == 0.0:  # nothing to improve: not trained
+            assert row["used"] == "joint"
+        combined[int(task)] = row["per_task_error"] if row["used"] == "per-task" else row["joint_error"]
+    # No stray per-task files, and per_task_weights() lists the used ones.
+    shipped_files = sorted(p.name for p in folder.glob("task*.weights.h5"))
+    used = sorted(int(t) for t, row in rows.items() if row["used"] == "per-task")
+    assert shipped_files == sorted(f"task{t}.weights.h5" for t in used)
+    assert sorted(memn2n_babi.per_task_weights()) == used
+    assert used, "no per-task weights shipped"
+    summary = memn2n_babi.summarize_errors(combined)
+    assert metadata["combined"]["validation_errors"] == {str(t): e for t, e in combined.items()}
+    assert metadata["combined"]["mean_validation_error"] == summary["mean_error"]
+    assert metadata["combined"]["failed_tasks"] == summary["failed_tasks"]
+    assert summary["mean_error"] < metadata["mean_validation_error"]
+
+
+def test_babi_models_use_per_task_weights_where_shipped(shipped):
+    per_task = memn2n_babi.per_task_weights()
+    task = min(per_task)
+    models = memn2n_babi.babi_models(tasks=[1, 11, task])
+    assert list(models) == [1, 11, task]
+    assert models[1] is models[11]  # one joint model for the joint tasks
+    assert models[task] is not models[1]
+    joint_layer = memn2n_babi.memory_network_layer(models[1])
+    task_layer = memn2n_babi.memory_network_layer(models[task])
+    assert joint_layer.embedding_dim == memn2n_babi.EMBEDDING_DIM
+    assert task_layer.embedding_dim == memn2n_babi.PER_TASK_EMBEDDING_DIM
+    # The joint vocabulary: same inputs, so the text export works as well.
+    assert task_layer.vocab_size == joint_layer.vocab_size == len(shipped[1])
+    joint_only = memn2n_babi.babi_models(tasks=[1, task], per_task=False)
+    assert joint_only[1] is joint_only[task]
+    assert memn2n_babi.memory_network_layer(joint_only[task]).embedding_dim == 50
+    with pytest.raises(ValueError, match="argument `per_task`"):
+        memn2n_babi.babi_models(tasks=1, per_task="yes")
+    text_model = memn2n_babi.text_answer_model(models[task], shipped[1])
+    assert text_model.output_names == ["answer", "probability"]
+
+
+def test_evaluate_babi_with_a_model_per_task(shipped, tmp_path):
+    model, vocabulary = shipped
+    babi.write_babi_files(tmp_path, tasks=(1, 15), splits=("train",), num_stories=20)
+    models = memn2n_babi.babi_models(tasks=[1, 15])
+    errors = memn2n_babi.evaluate_babi(models, tmp_path, "train", vocabulary)
+    assert sorted(errors) == [1, 15]
+    alone = memn2n_babi.evaluate_babi(models[15], tmp_path, "train", vocabulary, tasks=15)
+    assert errors[15] == alone[15]
+    with pytest.raises(ValueError, match="argument `model`"):
+        memn2n_babi.evaluate_babi({1: model}, tmp_path, "train", vocabulary)
+
+
+@needs_real_babi
+def test_per_task_weights_beat_the_joint_model_on_their_validation_split(shipped):
+    _, vocabulary = shipped
+    rows = memn2n_babi.shipped_metadata()["per_task"]["tasks"]
+    per_task = sorted(memn2n_babi.per_task_weights())
+    models = memn2n_babi.babi_models(tasks=per_task)
+    errors = memn2n_babi.evaluate_babi(models, REAL_BABI, "validation", vocabulary, tasks=per_task)
+    for task in per_task:
+        assert errors[task] == pytest.approx(rows[str(task)]["per_task_error"], abs=0.01)
+        assert errors[task] < rows[str(task)]["joint_error"]
+
+
 def test_shipped_weights_answer_generated_task_1(shipped):
     model, vocabulary = shipped
     examples = _generated(1, num_stories=100, seed=3)
@@ -151,6 +232,12 @@ def test_summary_and_table():
     assert table[2] == "| 1: single-supporting-fact | 0.0 |  | 0.0 |"
     assert table[3] == "| 2: two-supporting-facts | 12.5 | yes | 11.4 |"
     assert table[-1] == "| Failed tasks (error > 5%) | 1 | | 2 |"
+    labels = {1: "joint", 2: "per-task", 3: "joint"}
+    table = memn2n_babi.format_error_table(errors, models=labels).splitlines()
+    assert table[0] == "| Task | MemN2N error (%) | Failed | Model | Paper, PE LS RN joint (%) |"
+    assert table[3] == "| 2: two-supporting-facts | 12.5 | yes | per-task | 11.4 |"
+    assert table[-1] == "| Failed tasks (error > 5%) | 1 | | | 2 |"
+    assert all(line.count("|") == 6 for line in table)
 
 
 def test_paper_table_sums_to_the_papers_mean():
@@ -274,7 +361,11 @@ def test_benchmark_prints_the_table_next_to_the_papers():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.startswith("|")]
-    assert lines[0] == "| Task | MemN2N validation error (%) | Failed | Paper, PE LS RN joint (%) |"
+    assert lines[0] == (
+        "| Task | MemN2N validation error (%) | Failed | Model | Paper, PE LS RN joint (%) |"
+    )
     assert lines[2].startswith("| 1: single-supporting-fact |")
+    assert "| joint |" in lines[2]
     assert lines[3].startswith("| 15: basic-deduction |")
+    assert "| per-task |" in lines[3]  # the shipped per-task model answers task 15
     assert lines[-1].startswith("| Failed tasks (error > 5%) |")

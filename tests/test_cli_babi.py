@@ -106,6 +106,38 @@ def test_evaluate_shipped_weights_on_generated_stories(babi_dir, capsys):
     assert result["tasks"]["1"]["failed"] is False
 
 
+def test_evaluate_shipped_uses_per_task_weights_and_joint_only_does_not(babi_dir, capsys):
+    per_task = memn2n_babi.per_task_weights()
+    assert 15 in per_task and 1 not in per_task  # task 15: 2% per task, 44% joint
+    capsys.readouterr()
+    assert cli.main(["evaluate", "babi", "--data", str(babi_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # Only the tasks in --data (1 and 15) are named.
+    assert "per-task weights on tasks 15, joint elsewhere" in lines[0]
+    assert lines[1].split() == ["Task", "Error", "(%)", "Failed", "Model", "Paper", "(%)"]
+    assert lines[2].startswith("1: single-supporting-fact") and " joint " in lines[2]
+    assert lines[3].startswith("15: basic-deduction") and " per-task " in lines[3]
+    assert lines[4].startswith("Mean error (%)")
+    combined = [float(line[31:41]) for line in lines[2:4]]
+
+    assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--joint-only"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "joint only" in lines[0]
+    assert lines[1].split() == ["Task", "Error", "(%)", "Failed", "Model", "Paper", "(%)"]
+    assert " joint " in lines[2] and " joint " in lines[3] and "per-task" not in "".join(lines)
+    joint = [float(line[31:41]) for line in lines[2:4]]
+    assert combined[0] == joint[0]  # task 1: the same joint model
+
+    # The JSON schema does not change: per-task or joint, errors only.
+    for flags in ([], ["--joint-only"]):
+        assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--format", "json", *flags]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert set(result) == {"tasks", "mean_error", "failed_tasks"}
+        assert all(set(row) == {"error", "failed"} for row in result["tasks"].values())
+        errors = [result["tasks"][t]["error"] for t in ("1", "15")]
+        assert errors == (combined if not flags else joint)
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate"])
 def test_empty_or_missing_data_is_a_clear_error(command, tmp_path, capsys):
     assert cli.main([command, "babi", "--data", str(tmp_path)]) == 2

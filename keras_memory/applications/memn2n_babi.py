@@ -18,6 +18,14 @@ weights come with their vocabulary (`vocabulary.json`) and their measured
 per-task validation errors (`metadata.json`) in
 `saved_models/memn2n_babi/`.
 
+`MemN2NbAbI(weights="babi-en-1k")` is the joint model. Beside it are
+per-task models (`task<N>.weights.h5`: the paper's per-task setup, d = 20,
+trained on one task's file with the joint vocabulary) for the tasks where
+they beat the joint model on the held-out validation split;
+`babi_models()` gives the model that answers each task (per-task where
+shipped, joint elsewhere), which `evaluate_babi` and `keras-memory
+evaluate babi` use by default.
+
 Text in, text out: `text_answer_model` wraps a trained model in a Keras
 model that takes raw sentences and the question as strings and returns the
 answer word, tokenising and looking words up inside the graph, and
@@ -51,6 +59,13 @@ JOINT_EPOCHS = 60
 JOINT_HALVING_EPOCHS = 15
 # A task "fails" above 5% test error (Weston et al. 2015).
 FAILED_ERROR = 5.0
+
+# Per-task training (the paper's "PE LS RN", one model per task): d = 20,
+# 100 epochs, learning rate halved every 25. Shipped per-task weights use
+# the joint vocabulary, so they take the same word ids as the joint model.
+PER_TASK_EMBEDDING_DIM = 20
+PER_TASK_EPOCHS = 100
+PER_TASK_HALVING_EPOCHS = 25
 
 SHIPPED_WEIGHTS = {"babi-en-1k": "memn2n_babi/babi-en-1k.weights.h5"}
 VOCABULARY_FILE = "vocabulary.json"
@@ -130,9 +145,86 @@ def load_vocabulary(weights="babi-en-1k"):
 
 
 def shipped_metadata(weights="babi-en-1k"):
-    """The metadata stored beside the shipped weights (budget, errors)."""
+    """The metadata stored beside the shipped weights (budget, errors).
+
+    `"validation_errors"`, `"mean_validation_error"` and `"failed_tasks"`
+    are the joint model's; `"per_task"` holds, task by task, the joint and
+    the per-task validation errors and which model answers the task
+    (`"used"`: `"per-task"` or `"joint"`), and `"combined"` the errors of
+    that combination (what `babi_models()` answers with).
+    """
     path = shipped_weights_path(weights)
     return json.loads(path.with_name(METADATA_FILE).read_text())
+
+
+def per_task_weights(weights="babi-en-1k"):
+    """`{task: path}` of the per-task weights shipped beside `weights`.
+
+    Only the tasks whose per-task model (the paper's per-task setup, d =
+    20, trained on that task's file alone with the joint vocabulary) has a
+    lower validation error than the joint model are listed: on every other
+    task the joint model answers. See `shipped_metadata()["per_task"]`.
+    """
+    folder = shipped_weights_path(weights).parent
+    rows = shipped_metadata(weights).get("per_task", {}).get("tasks", {})
+    return {
+        int(task): folder / row["weights"]
+        for task, row in sorted(rows.items(), key=lambda item: int(item[0]))
+        if row["used"] == "per-task"
+    }
+
+
+def babi_models(weights="babi-en-1k", tasks="all", per_task=True, return_attention=False):
+    """`{task: model}`: the model that answers each task, with shipped weights.
+
+    The shipped per-task model where it beat the joint model on the
+    held-out validation split (`per_task_weights`), the joint model
+    `MemN2NbAbI(weights)` elsewhere (one model object shared by those
+    tasks). Every model takes the word ids of the joint vocabulary
+    (`load_vocabulary(weights)`). `evaluate_babi` takes this dict.
+
+    Args:
+        weights: A shipped name. Default: `"babi-en-1k"`.
+        tasks: Task number, list of them, or `"all"` (1 to 20). Default:
+            `"all"`.
+        per_task: Boolean; `False` gives the joint model for every task.
+            Default: `True`.
+        return_attention: As in `MemN2NbAbI`. Default: `False`.
+
+    Returns:
+        A dict `{task: keras.Model}` in task order.
+
+    Example:
+
+    >>> from keras_memory.applications.memn2n_babi import babi_models
+    >>> models = babi_models(tasks=[1, 15])
+    >>> sorted(models)
+    [1, 15]
+    """
+    tasks = babi._check_tasks(tasks)
+    if not isinstance(per_task, bool):
+        raise validation.invalid_argument("per_task", "a boolean", per_task)
+    vocabulary = load_vocabulary(weights)
+    files = per_task_weights(weights) if per_task else {}
+    rows = shipped_metadata(weights).get("per_task", {}).get("tasks", {})
+    joint = None
+    models = {}
+    for task in tasks:
+        if task in files:
+            models[task] = MemN2NbAbI(
+                weights=files[task],
+                vocabulary=vocabulary,
+                embedding_dim=rows[str(task)].get("embedding_dim", PER_TASK_EMBEDDING_DIM),
+                return_attention=return_attention,
+                name=f"memn2n_babi_task{task}",
+            )
+        else:
+            if joint is None:
+                joint = MemN2NbAbI(
+                    weights=weights, vocabulary=vocabulary, return_attention=return_attention
+                )
+            models[task] = joint
+    return models
 
 
 # === The model ===
@@ -166,7 +258,8 @@ def MemN2NbAbI(
 
     Args:
         weights: `"babi-en-1k"` (trained by the project jointly on the 20
-            bAbI 1k training files; see `shipped_metadata()`), `None` (a
+            bAbI 1k training files; see `shipped_metadata()`; the shipped
+            per-task models are `babi_models()`), `None` (a
             fresh model; give `vocabulary`) or the path of a `.weights.h5`
             file of this architecture with its `vocabulary.json` beside it.
             Default: `"babi-en-1k"`.
@@ -482,13 +575,16 @@ def summarize_errors(errors):
     }
 
 
-def format_error_table(errors, paper="PE LS RN joint", title="MemN2N"):
+def format_error_table(errors, paper="PE LS RN joint", title="MemN2N", models=None):
     """The paper's table 1 layout: task, error, failed, and the paper's error.
 
     Args:
         errors: `{task: error %}`.
         paper: A key of `PAPER_ERRORS` to print beside, or `None`.
         title: Header of the measured column.
+        models: Optional `{task: label}` of the model that answered each
+            task (e.g. `"per-task"` or `"joint"`): a `Model` column after
+            `Failed`. Default: `None`, no such column.
 
     Returns:
         A Markdown table, one row per task, then the mean error and the
@@ -498,18 +594,24 @@ def format_error_table(errors, paper="PE LS RN joint", title="MemN2N"):
     reference = PAPER_ERRORS[paper] if paper else {}
     header = f"| Task | {title} error (%) | Failed |"
     rule = "|---|---:|:---:|"
+    if models is not None:
+        header += " Model |"
+        rule += ":---:|"
     if paper:
         header += f" Paper, {paper} (%) |"
         rule += "---:|"
     lines = [header, rule]
+    blank = " |" if models is not None else ""
     for task, row in summary["tasks"].items():
         name = babi.TASK_NAMES[int(task)]
         line = f"| {task}: {name} | {row['error']:.1f} | {'yes' if row['failed'] else ''} |"
+        if models is not None:
+            line += f" {models[int(task)]} |"
         if paper:
             line += f" {reference[int(task)]:.1f} |"
         lines.append(line)
-    mean = f"| Mean error (%) | {summary['mean_error']:.1f} | |"
-    failed = f"| Failed tasks (error > 5%) | {summary['failed_tasks']} | |"
+    mean = f"| Mean error (%) | {summary['mean_error']:.1f} | |" + blank
+    failed = f"| Failed tasks (error > 5%) | {summary['failed_tasks']} | |" + blank
     if paper:
         shown = [reference[int(t)] for t in summary["tasks"]]
         mean += f" {np.mean(shown):.1f} |"
@@ -539,6 +641,7 @@ def train_babi(
     output=None,
     verbose=1,
     callbacks=(),
+    vocabulary=None,
 ):
     """Trains a `MemN2NbAbI` on bAbI training files the paper's way.
 
@@ -576,6 +679,11 @@ def train_babi(
             per-task validation errors, the paper's numbers) beside.
         verbose: 0, 1 or 2, as in `fit`. Default: `1`.
         callbacks: More Keras callbacks.
+        vocabulary: Optional vocabulary (token -> id) to use instead of the
+            one built from the training files: the joint vocabulary
+            (`load_vocabulary()`) makes a one-task model take the same word
+            ids as the joint model (the per-task weights are trained so).
+            Default: `None`.
 
     Returns:
         A dict with `model` (trained, compiled), `vocabulary`, `data` (the
@@ -605,6 +713,7 @@ def train_babi(
         memory_size=memory_size,
         validation_fraction=validation_fraction,
         seed=seed,
+        vocabulary=vocabulary,
     )
     model = MemN2NbAbI(
         weights=None,
@@ -730,7 +839,10 @@ def evaluate_babi(
 
     Args:
         model: A `MemN2NbAbI` model (or any model with inputs `"story"` and
-            `"question"` and an output `"answer"` over `vocabulary`).
+            `"question"` and an output `"answer"` over `vocabulary`), or a
+            dict `{task: model}` with a model for every task evaluated (as
+            from `babi_models()`: per-task weights where shipped, the
+            joint model elsewhere).
         directory: Folder of bAbI files.
         split: `"test"`, `"train"` or `"validation"`. Default: `"test"`.
         vocabulary: The model's vocabulary (token -> id). Default: `None`,
@@ -746,8 +858,8 @@ def evaluate_babi(
 
     Raises:
         ValueError: for a bad `split` or `tasks`, a vocabulary whose size is
-            not the model's, or when `directory` holds no file of the
-            split.
+            not the model's, a dict of models without one of the tasks, or
+            when `directory` holds no file of the split.
     """
     splits = ("test", "train", "validation")
     if split not in splits:
@@ -755,13 +867,15 @@ def evaluate_babi(
     if vocabulary is None:
         vocabulary = load_vocabulary("babi-en-1k")
     vocabulary = babi._check_vocabulary(vocabulary)
-    vocab_size = _model_vocab_size(model)
-    if vocab_size is not None and vocab_size != len(vocabulary):
-        raise validation.invalid_argument(
-            "vocabulary",
-            f"the model's vocabulary of {vocab_size} entries",
-            f"a vocabulary of {len(vocabulary)} entries",
-        )
+    models = model if isinstance(model, dict) else None
+    for one in (models.values() if models is not None else [model]):
+        vocab_size = _model_vocab_size(one)
+        if vocab_size is not None and vocab_size != len(vocabulary):
+            raise validation.invalid_argument(
+                "vocabulary",
+                f"the model's vocabulary of {vocab_size} entries",
+                f"a vocabulary of {len(vocabulary)} entries",
+            )
     file_split = "train" if split == "validation" else split
     found = find_task_files(directory, file_split)
     if tasks != "all":
@@ -777,6 +891,14 @@ def evaluate_babi(
             f"Received an invalid value for argument `directory`: no bAbI "
             f"file qa*_{file_split}.txt in {str(directory)!r}."
         )
+    if models is not None:
+        missing = [task for task in found if task not in models]
+        if missing:
+            raise validation.invalid_argument(
+                "model",
+                "a model, or a dict with a model for every task evaluated",
+                f"a dict without task {missing[0]}",
+            )
     errors = {}
     for task, path in found.items():
         examples = babi.read_babi_file(path, memory_size)
@@ -789,7 +911,8 @@ def evaluate_babi(
             story, question, answer, np.full(len(answer), task, "int32"),
             np.zeros(story.shape[:2], bool),
         )
-        errors.update(task_errors(model, arrays, batch_size))
+        answering = models[task] if models is not None else model
+        errors.update(task_errors(answering, arrays, batch_size))
     return errors
 
 
