@@ -423,9 +423,9 @@ def build_parser():
             "with the End-to-End Memory Network (the shipped babi-en-1k "
             "weights: per task the shipped per-task model where it beat the "
             "joint one on validation, the joint model elsewhere; or "
-            "--weights) and print per task the error (%%) and "
-            "whether the task failed (error > 5%%), then the mean error and "
-            "the number of failed tasks. --split validation uses the 10%% of "
+            "--weights) and print per task the error (%) and "
+            "whether the task failed (error > 5%), then the mean error and "
+            "the number of failed tasks. --split validation uses the 10% of "
             "the stories of the qa*_train.txt files held out in training."
         ),
     )
