@@ -547,6 +547,25 @@ def _endless_dataset(
     )
 
 
+def _curriculum_dataset(
+    make_task, batch_size, low, high, seed, curriculum, steps, channels
+):
+    """The endless dataset of `make_task(batch_size, m_i, (seed, i))`.
+
+    `m_i` is `high`, or with a curriculum its value at batch `i` clamped to
+    `[low, high]`; `channels` is `(input channels, target channels)`.
+    """
+    seed = _check_seed(seed)
+    curriculum = _check_curriculum(curriculum)
+    _current_maximum(curriculum, 0, low, high)
+
+    def make_batch(index):
+        current = _current_maximum(curriculum, index, low, high)
+        return make_task(batch_size, current, _batch_seed(seed, index))
+
+    return _endless_dataset(make_batch, batch_size, steps, *channels)
+
+
 def copy_dataset(
     batch_size, min_length=1, max_length=20, seed=0, curriculum=None
 ):
@@ -571,19 +590,13 @@ def copy_dataset(
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     copy_task(1, min_length, max_length, seed)  # validates the rest up front
-    seed = _check_seed(seed)
-    curriculum = _check_curriculum(curriculum)
-    _current_maximum(curriculum, 0, min_length, max_length)
-
-    def make_batch(index):
-        length = _current_maximum(curriculum, index, min_length, max_length)
-        return copy_task(
-            batch_size, min_length, length, _batch_seed(seed, index)
-        )
-
     steps = 2 * max_length + 1 if min_length == max_length else None
-    return _endless_dataset(
-        make_batch, batch_size, steps, COPY_NUM_BITS + 1, COPY_NUM_BITS
+    return _curriculum_dataset(
+        lambda size, length, batch_seed: copy_task(
+            size, min_length, length, batch_seed
+        ),
+        batch_size, min_length, max_length, seed, curriculum, steps,
+        (COPY_NUM_BITS + 1, COPY_NUM_BITS),
     )
 
 
@@ -618,29 +631,14 @@ def repeat_copy_dataset(
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     repeat_copy_task(1, min_length, max_length, min_repeats, max_repeats, seed)
-    seed = _check_seed(seed)
-    curriculum = _check_curriculum(curriculum)
-    _current_maximum(curriculum, 0, min_length, max_length)
-
-    def make_batch(index):
-        length = _current_maximum(curriculum, index, min_length, max_length)
-        return repeat_copy_task(
-            batch_size,
-            min_length,
-            length,
-            min_repeats,
-            max_repeats,
-            _batch_seed(seed, index),
-        )
-
     fixed = min_length == max_length and min_repeats == max_repeats
     steps = max_length + 1 + max_repeats * max_length + 1 if fixed else None
-    return _endless_dataset(
-        make_batch,
-        batch_size,
-        steps,
-        REPEAT_COPY_NUM_BITS + 2,
-        REPEAT_COPY_NUM_BITS + 1,
+    return _curriculum_dataset(
+        lambda size, length, batch_seed: repeat_copy_task(
+            size, min_length, length, min_repeats, max_repeats, batch_seed
+        ),
+        batch_size, min_length, max_length, seed, curriculum, steps,
+        (REPEAT_COPY_NUM_BITS + 2, REPEAT_COPY_NUM_BITS + 1),
     )
 
 
@@ -668,23 +666,13 @@ def associative_recall_dataset(
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     associative_recall_task(1, min_items, max_items, seed)
-    seed = _check_seed(seed)
-    curriculum = _check_curriculum(curriculum)
-    _current_maximum(curriculum, 0, min_items, max_items)
-
-    def make_batch(index):
-        items = _current_maximum(curriculum, index, min_items, max_items)
-        return associative_recall_task(
-            batch_size, min_items, items, _batch_seed(seed, index)
-        )
-
     steps = 4 * max_items + 8 if min_items == max_items else None
-    return _endless_dataset(
-        make_batch,
-        batch_size,
-        steps,
-        ASSOCIATIVE_RECALL_NUM_BITS + 2,
-        ASSOCIATIVE_RECALL_NUM_BITS,
+    return _curriculum_dataset(
+        lambda size, items, batch_seed: associative_recall_task(
+            size, min_items, items, batch_seed
+        ),
+        batch_size, min_items, max_items, seed, curriculum, steps,
+        (ASSOCIATIVE_RECALL_NUM_BITS + 2, ASSOCIATIVE_RECALL_NUM_BITS),
     )
 
 
@@ -714,23 +702,13 @@ def priority_sort_dataset(
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     priority_sort_task(1, num_items, num_sorted, seed)
-    seed = _check_seed(seed)
-    curriculum = _check_curriculum(curriculum)
-    _current_maximum(curriculum, 0, 1, num_items)
-
-    def make_batch(index):
-        items = _current_maximum(curriculum, index, 1, num_items)
-        return priority_sort_task(
-            batch_size, items, min(num_sorted, items), _batch_seed(seed, index)
-        )
-
     steps = num_items + 1 + num_sorted if curriculum is None else None
-    return _endless_dataset(
-        make_batch,
-        batch_size,
-        steps,
-        PRIORITY_SORT_NUM_BITS + 2,
-        PRIORITY_SORT_NUM_BITS,
+    return _curriculum_dataset(
+        lambda size, items, batch_seed: priority_sort_task(
+            size, items, min(num_sorted, items), batch_seed
+        ),
+        batch_size, 1, num_items, seed, curriculum, steps,
+        (PRIORITY_SORT_NUM_BITS + 2, PRIORITY_SORT_NUM_BITS),
     )
 
 
