@@ -158,8 +158,16 @@ def _check_task(task, choices=ALL_TASKS, name="task"):
     return int(task)
 
 
-def _check_tasks(tasks):
-    """An int, `"all"` or an iterable of task numbers -> a tuple of ints."""
+def check_tasks(tasks):
+    """Returns `tasks` as a tuple of bAbI task numbers, or raises.
+
+    Args:
+        tasks: A task number (1 to 20), a list of distinct task numbers, or
+            `"all"` (the 20 tasks).
+
+    Returns:
+        A tuple of ints, in the order given.
+    """
     if isinstance(tasks, str) and tasks == "all":
         return ALL_TASKS
     if _is_integer(tasks):
@@ -175,6 +183,32 @@ def _check_tasks(tasks):
     ):
         raise validation.invalid_argument("tasks", expected, tasks)
     return tuple(int(t) for t in tasks)
+
+
+_check_tasks = check_tasks
+
+
+def task_split_seed(seed, task):
+    """The seed of task `task`'s train/validation split: `seed + task - 1`.
+
+    Each task's stories are split with a seed of its own, derived from the
+    one `seed` and the task number, so that a task's validation stories are
+    the same whether the task is loaded alone or in the joint set of several
+    tasks (`load_babi(tasks=3)` and `load_babi(tasks="all")` hold out the
+    same task 3 stories). `load_babi`, the `BabiQA` TFDS builder and the
+    MemN2N bAbI evaluation all split with it, so their validation splits
+    agree.
+
+    Args:
+        seed: Non-negative integer, the split's seed.
+        task: The task number, 1 to 20.
+
+    Returns:
+        The non-negative integer seed for `split_stories`.
+    """
+    seed = _check_seed(seed)
+    task = _check_task(task)
+    return seed + task - 1
 
 
 def _check_fraction(fraction):
@@ -424,7 +458,13 @@ def build_vocabulary(examples):
     return vocabulary
 
 
-def _check_vocabulary(vocabulary):
+def check_vocabulary(vocabulary):
+    """Returns `vocabulary` if it is a bAbI vocabulary, or raises.
+
+    A bAbI vocabulary is a dict from token to id with the padding token at
+    `PADDING_ID` and the unknown token at `UNKNOWN_ID`, as
+    `build_vocabulary` makes it.
+    """
     if (
         not isinstance(vocabulary, dict)
         or vocabulary.get(PADDING_TOKEN) != PADDING_ID
@@ -437,6 +477,9 @@ def _check_vocabulary(vocabulary):
             type(vocabulary).__name__,
         )
     return vocabulary
+
+
+_check_vocabulary = check_vocabulary
 
 
 def story_and_sentence_sizes(examples):
@@ -726,7 +769,7 @@ def load_babi(
     for task in tasks:
         examples = read_babi_task(directory, task, "train", memory_size)
         train, held_out = split_stories(
-            examples, validation_fraction, seed + task - 1
+            examples, validation_fraction, task_split_seed(seed, task)
         )
         add("train", task, train)
         add("validation", task, held_out)

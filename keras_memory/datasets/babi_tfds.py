@@ -180,7 +180,7 @@ class BabiQA(tfds.core.GeneratorBasedBuilder):
                 directory, task, "train", memory_size
             )
             train, held_out = babi.split_stories(
-                examples, fraction, seed + task - 1
+                examples, fraction, babi.task_split_seed(seed, task)
             )
             splits["train"].append((task, train))
             splits["validation"].append((task, held_out))
