@@ -3,7 +3,7 @@
 import keras
 
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
-from keras_memory.layers.rnn_layer_utils import rnn_layer_config
+from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")

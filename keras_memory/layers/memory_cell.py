@@ -7,8 +7,8 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.layers import cell_wrapper_utils
-from keras_memory.layers import random_utils
+from keras_memory.layers._utils import cell_wrapper
+from keras_memory.layers._utils import random
 from keras_memory.ops import content_weighting
 from keras_memory.ops import erase_and_add
 from keras_memory.ops import hard_read
@@ -66,7 +66,7 @@ def _check_choice(name, value, choices):
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
+class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
     """A controller cell with an external memory and configurable access.
 
     The general external memory: a controller (a recurrent cell, or a
@@ -366,9 +366,9 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
             self._controller_state_sizes = []
             self._controller_output_size = feedforward_output_size(controller)
         else:
-            cell_wrapper_utils.check_cell(controller, "controller")
-            self._controller_state_sizes = cell_wrapper_utils.state_sizes(controller)
-            self._controller_output_size = cell_wrapper_utils.output_size(controller)
+            cell_wrapper.check_cell(controller, "controller")
+            self._controller_state_sizes = cell_wrapper.state_sizes(controller)
+            self._controller_output_size = cell_wrapper.output_size(controller)
         self.controller = controller
 
     # --- Hooks of keras.layers.RNN, forwarded to the controller ----------------
@@ -379,7 +379,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         # can advance.
         if keras.backend.backend() == "jax" and self.reads == "hard":
             self._sequence_seed = self.seed_generator.next()
-        if isinstance(self.controller, cell_wrapper_utils.DropoutRNNCell):
+        if isinstance(self.controller, cell_wrapper.DropoutRNNCell):
             # The controller's input is [x_t, r_{t-1}].
             reads = ops.zeros(
                 (ops.shape(step_input)[0], self.read_heads * self.memory_width),
@@ -391,7 +391,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         return None
 
     def get_recurrent_dropout_mask(self, step_input):
-        if isinstance(self.controller, cell_wrapper_utils.DropoutRNNCell):
+        if isinstance(self.controller, cell_wrapper.DropoutRNNCell):
             # `step_input` is our first state, y = [h, r, ...].
             return self.controller.get_recurrent_dropout_mask(
                 step_input[:, : self._controller_state_sizes[0]]
@@ -400,11 +400,11 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
 
     def reset_dropout_mask(self):
         self._sequence_seed = None
-        if isinstance(self.controller, cell_wrapper_utils.DropoutRNNCell):
+        if isinstance(self.controller, cell_wrapper.DropoutRNNCell):
             self.controller.reset_dropout_mask()
 
     def reset_recurrent_dropout_mask(self):
-        if isinstance(self.controller, cell_wrapper_utils.DropoutRNNCell):
+        if isinstance(self.controller, cell_wrapper.DropoutRNNCell):
             self.controller.reset_recurrent_dropout_mask()
 
     # --- Weights ------------------------------------------------------------------
@@ -521,16 +521,17 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
 
         Not `keras.random.categorical`: on TensorFlow 2.21 it draws different
         locations with and without XLA for the same seed, integer draws agree
-        bit for bit (see `random_utils`), so a `jit_compile=True` training
-        step reads the same locations as an uncompiled one.
+        bit for bit (see `keras_memory.layers._utils.random`), so a
+        `jit_compile=True` training step reads the same locations as an
+        uncompiled one.
         """
         seed = self.seed_generator
         if self._sequence_seed is not None:
-            seed = random_utils.jax_step_key(self._sequence_seed, step_tensors)
-        draws = random_utils.integer_draws(ops.shape(probabilities)[:-1], seed)
+            seed = random.jax_step_key(self._sequence_seed, step_tensors)
+        draws = random.integer_draws(ops.shape(probabilities)[:-1], seed)
         # u in (0, 1), scaled by the total so that rounding in the sum
         # cannot push u past the last location.
-        u = (ops.cast(draws, "float32") + 0.5) / random_utils.DRAW_RESOLUTION
+        u = (ops.cast(draws, "float32") + 0.5) / random.DRAW_RESOLUTION
         p = ops.cast(probabilities, "float32")
         cdf = ops.cumsum(p, axis=-1)
         u = u[..., None] * cdf[..., -1:]
@@ -633,7 +634,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
         # Every entry but the controller's is an offset from its initial
         # value: the initial state is zeros (see the class docstring).
         controller_states = (
-            cell_wrapper_utils.initial_states(self.controller, batch_size)
+            cell_wrapper.initial_states(self.controller, batch_size)
             if self._controller_state_sizes
             else []
         )
@@ -644,7 +645,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper_utils.DropoutRNNCell):
 
     def get_config(self):
         config = {
-            "controller": cell_wrapper_utils.serialize_cell(self.controller),
+            "controller": cell_wrapper.serialize_cell(self.controller),
             "units": self.units,
             "memory_size": self.memory_size,
             "memory_width": self.memory_width,

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.layers import cell_wrapper_utils
+from keras_memory.layers._utils import cell_wrapper
 
 SCORES = ("additive", "dot")
 QUERIES = ("input_and_state", "input", "state")
@@ -30,7 +30,7 @@ def _recency_indices(window):
 
 @keras.saving.register_keras_serializable(package="keras_memory")
 class PreviousStateAttentionCell(
-    keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks
+    keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks
 ):
     """Wraps a recurrent cell so that it proceeds from an attended past state.
 
@@ -155,9 +155,9 @@ class PreviousStateAttentionCell(
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.cell = cell_wrapper_utils.check_cell(cell)
-        self._cell_state_sizes = cell_wrapper_utils.state_sizes(cell)
-        self._cell_output_size = cell_wrapper_utils.output_size(cell)
+        self.cell = cell_wrapper.check_cell(cell)
+        self._cell_state_sizes = cell_wrapper.state_sizes(cell)
+        self._cell_output_size = cell_wrapper.output_size(cell)
         self.window = validation.check_positive_int("window", window)
         self.score = _check_choice("score", score, SCORES)
         self.query = _check_choice("query", query, QUERIES)
@@ -322,7 +322,7 @@ class PreviousStateAttentionCell(
     def get_initial_state(self, batch_size=None):
         # The buffer is empty and nothing is written: zeros (see the class
         # docstring); the wrapped cell starts from its own initial state.
-        cell_states = cell_wrapper_utils.initial_states(self.cell, batch_size)
+        cell_states = cell_wrapper.initial_states(self.cell, batch_size)
         count = len(self._cell_state_sizes)
         own = [self.state_size[0], *self.state_size[1 + count :]]
         zeros = [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in own]
@@ -330,7 +330,7 @@ class PreviousStateAttentionCell(
 
     def get_config(self):
         config = {
-            "cell": cell_wrapper_utils.serialize_cell(self.cell),
+            "cell": cell_wrapper.serialize_cell(self.cell),
             "window": self.window,
             "score": self.score,
             "query": self.query,

@@ -4,9 +4,9 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.layers import cell_wrapper_utils
-from keras_memory.layers.rnn_layer_utils import call_over_all_steps
-from keras_memory.layers.rnn_layer_utils import reset_to_initial_state
+from keras_memory.layers._utils import cell_wrapper
+from keras_memory.layers._utils.rnn_layer import call_over_all_steps
+from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
 
@@ -95,7 +95,7 @@ class SkipRNN(keras.layers.RNN):
                 "return_gates=True with return_sequences=False."
             )
         skip_cell = SkipRNNCell(
-            cell_wrapper_utils.check_cell(cell),
+            cell_wrapper.check_cell(cell),
             return_gates=True,  # this layer always reads the gates
             inference_threshold=inference_threshold,
             skip_inference_computation=skip_inference_computation,
@@ -179,7 +179,7 @@ class SkipRNN(keras.layers.RNN):
 
     def get_config(self):
         config = {
-            "cell": cell_wrapper_utils.serialize_cell(self.inner_cell),
+            "cell": cell_wrapper.serialize_cell(self.inner_cell),
             "budget_weight": self.budget_weight,
             "return_gates": self.return_gates,
             "inference_threshold": self.cell.inference_threshold,
@@ -197,5 +197,5 @@ class SkipRNN(keras.layers.RNN):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        cell, config = cell_wrapper_utils.deserialize_cell(config, custom_objects)
+        cell, config = cell_wrapper.deserialize_cell(config, custom_objects)
         return cls(cell, **config)

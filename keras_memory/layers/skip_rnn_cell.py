@@ -4,12 +4,12 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.layers import cell_wrapper_utils
+from keras_memory.layers._utils import cell_wrapper
 from keras_memory.ops import straight_through_round
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
+class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
     """Wraps any RNN cell so that it learns to skip state updates.
 
     A binary update gate `u_t` decides at each step whether the inner cell
@@ -102,9 +102,9 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.cell = cell_wrapper_utils.check_cell(cell)
-        self._inner_state_sizes = cell_wrapper_utils.state_sizes(cell)
-        self._inner_output_size = cell_wrapper_utils.output_size(cell)
+        self.cell = cell_wrapper.check_cell(cell)
+        self._inner_state_sizes = cell_wrapper.state_sizes(cell)
+        self._inner_output_size = cell_wrapper.output_size(cell)
         if isinstance(inference_threshold, bool) or not isinstance(
             inference_threshold, (int, float)
         ) or not 0.0 < inference_threshold < 1.0:
@@ -214,7 +214,7 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
         return ops.cond(ops.any(is_update), run, skip)
 
     def get_initial_state(self, batch_size=None):
-        inner = cell_wrapper_utils.initial_states(self.cell, batch_size)
+        inner = cell_wrapper.initial_states(self.cell, batch_size)
         output = ops.zeros((batch_size, self.output_size), dtype=self.compute_dtype)
         # [1 - u~_0, Δu~_{-1}] = [0, 0]: the first step always updates, and
         # Δu~ is unused until then.
@@ -223,7 +223,7 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
 
     def get_config(self):
         config = {
-            "cell": cell_wrapper_utils.serialize_cell(self.cell),
+            "cell": cell_wrapper.serialize_cell(self.cell),
             "return_gates": self.return_gates,
             "inference_threshold": self.inference_threshold,
             "skip_inference_computation": self.skip_inference_computation,
@@ -239,5 +239,5 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        cell, config = cell_wrapper_utils.deserialize_cell(config, custom_objects)
+        cell, config = cell_wrapper.deserialize_cell(config, custom_objects)
         return cls(cell, **config)

@@ -8,8 +8,8 @@ from keras import ops
 
 
 from keras_memory import validation
-from keras_memory.layers import cell_wrapper_utils
-from keras_memory.layers import random_utils
+from keras_memory.layers._utils import cell_wrapper
+from keras_memory.layers._utils import random
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 
 
@@ -37,8 +37,8 @@ def _check_seed(value):
 def _check_cell(cell):
     # Shared with SkipRNNCell: a Keras cell (not a whole RNN layer) whose
     # state_size is an int or a flat list of ints.
-    cell_wrapper_utils.check_cell(cell)
-    cell_wrapper_utils.state_sizes(cell)
+    cell_wrapper.check_cell(cell)
+    cell_wrapper.state_sizes(cell)
     return cell
 
 
@@ -55,7 +55,7 @@ def _innermost(cell):
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
+class ZoneoutCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
     """Zoneout for any recurrent cell: units keep their previous value at random.
 
     At every step each unit of a zoned-out state keeps its previous value with
@@ -223,9 +223,9 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
         # d_t ~ Bernoulli(rate): 1 (True) keeps the previous value. Integer
         # draws, not `keras.random.uniform`, so that a `jit_compile=True`
         # training step sees the same masks as an uncompiled one (see
-        # `random_utils`).
-        draws = random_utils.integer_draws(shape, seed)
-        return ops.less(draws, round(rate * random_utils.DRAW_RESOLUTION))
+        # `keras_memory.layers._utils.random`).
+        draws = random.integer_draws(shape, seed)
+        return ops.less(draws, round(rate * random.DRAW_RESOLUTION))
 
     def call(self, inputs, states, training=False):
         previous = _as_list(states)  # h_{t-1}, c_{t-1}, ... as the cell orders them
@@ -238,7 +238,7 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
         step_key = None
         draws_masks = training and any(0.0 < rate < 1.0 for rate in rates)
         if draws_masks and self._sequence_seed is not None:
-            step_key = random_utils.jax_step_key(
+            step_key = random.jax_step_key(
                 self._sequence_seed, [inputs, *previous]
             )
 
@@ -252,7 +252,7 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper_utils.ForwardsDropoutHooks):
                 seed = (
                     self.seed_generator
                     if step_key is None
-                    else random_utils.jax_fold_in(step_key, index)
+                    else random.jax_fold_in(step_key, index)
                 )
                 keep = self._keep_mask(ops.shape(new), rate, seed)  # d_t
                 zoned.append(ops.where(keep, ops.cast(old, new.dtype), new))
