@@ -20,7 +20,8 @@ def adding_problem(num_samples, length=50, seed=0):
     Args:
         num_samples: Positive integer, number of sequences.
         length: Integer >= 4, steps per sequence. Default: 50, the paper's.
-        seed: Integer seed; the same seed gives the same samples.
+        seed: Non-negative integer (or tuple of them); the same seed gives
+            the same samples. Default: `0`.
 
     Returns:
         `(inputs, targets)`: float32 arrays `(num_samples, length, 2)`
@@ -30,7 +31,7 @@ def adding_problem(num_samples, length=50, seed=0):
     length = validation.check_positive_int("length", length)
     if length < 4:
         raise validation.invalid_argument("length", "an integer >= 4", length)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validation.check_seed(seed, allow_tuple=True))
     values = rng.uniform(-0.5, 0.5, (num_samples, length))
     first = rng.integers(0, max(1, length // 10), num_samples)
     second = rng.integers(length // 2, length, num_samples)

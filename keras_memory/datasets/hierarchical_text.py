@@ -74,7 +74,8 @@ def hierarchical_text(num_sentences=200, seed=0):
         num_sentences: Positive integer, number of sentences. Sentences
             have 5 to 11 words, about 36 characters on average.
             Default: `200`.
-        seed: Integer seed of the word choices. Default: `0`.
+        seed: Non-negative integer, the seed of the word choices.
+            Default: `0`.
 
     Returns:
         A `HierarchicalText` `(text, ids, word_ends, sentence_ends)`.
@@ -89,7 +90,7 @@ def hierarchical_text(num_sentences=200, seed=0):
     ([2, 8, 13, 18, 22, 26], [27])
     """
     num_sentences = validation.check_positive_int("num_sentences", num_sentences)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validation.check_seed(seed))
     pieces, word_ends, sentence_ends = [], [], []
     position = 0
     for _ in range(num_sentences):
@@ -179,10 +180,7 @@ def boundary_scores(predicted, true, tolerance=0):
         A dict with `precision`, `recall`, `f1` (floats, 0 when undefined)
         and the counts `matched`, `predicted`, `true`.
     """
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
-        raise validation.invalid_argument(
-            "tolerance", "a non-negative integer", tolerance
-        )
+    tolerance = validation.check_int_at_least("tolerance", tolerance, 0)
     predicted = np.asarray(predicted)
     if predicted.dtype.kind in "fb":
         predicted = np.flatnonzero(predicted > 0.5)

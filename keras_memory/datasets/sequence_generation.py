@@ -27,7 +27,8 @@ def waveform(length=320, component_periods=DEFAULT_COMPONENT_PERIODS, seed=0):
             the paper.
         component_periods: Positive integer periods `P_k` of the
             sinusoids, in steps. Default: `(9, 27, 70, 160)`.
-        seed: Integer seed for the amplitudes and phases. Default: 0.
+        seed: Non-negative integer, the seed of the amplitudes and phases.
+            Default: 0.
 
     Returns:
         A float32 NumPy array of shape `(length,)`.
@@ -36,7 +37,7 @@ def waveform(length=320, component_periods=DEFAULT_COMPONENT_PERIODS, seed=0):
     component_periods = validation.check_positive_int_list(
         "component_periods", component_periods
     )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validation.check_seed(seed))
     t = np.arange(length)
     signal = np.zeros(length)
     for period in component_periods:

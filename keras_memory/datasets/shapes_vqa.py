@@ -36,7 +36,6 @@ Reference:
     for Image Question Answering.* CVPR 2016. https://arxiv.org/abs/1511.02274
 """
 
-import numbers
 
 import numpy as np
 
@@ -205,17 +204,6 @@ def _pose(question_type, scene, rng, grid_size):
     )
 
 
-def _check_seed(seed):
-    values = seed if isinstance(seed, tuple) else (seed,)
-    if not values or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
-        for v in values
-    ):
-        raise validation.invalid_argument(
-            "seed", "a non-negative integer or a tuple of them", seed
-        )
-
-
 def shapes_vqa(
     num_examples,
     grid_size=3,
@@ -282,11 +270,7 @@ def shapes_vqa(
             f"[{min_objects}, {grid_size ** 2}]",
             max_objects,
         )
-    if (
-        isinstance(jitter, bool)
-        or not isinstance(jitter, numbers.Integral)
-        or not 0 <= 4 * jitter < cell_size
-    ):
+    if not validation.is_integer(jitter) or not 0 <= 4 * jitter < cell_size:
         raise validation.invalid_argument(
             "jitter", "a non-negative integer below cell_size / 4", jitter
         )
@@ -299,7 +283,7 @@ def shapes_vqa(
             "question_types", f"a non-empty subset of {QUESTION_TYPES}", question_types
         )
     question_types = tuple(question_types)
-    _check_seed(seed)
+    seed = validation.check_seed(seed, allow_tuple=True)
 
     rng = np.random.default_rng(seed)
     answer_ids = {a: i for i, a in enumerate(answer_names(grid_size))}
