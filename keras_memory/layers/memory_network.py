@@ -4,77 +4,19 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils import random
+from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.position_encoding import position_encoding
 
 WEIGHT_TYINGS = ("adjacent", "layerwise")
 ENCODINGS = ("bag_of_words", "position")
 NONLINEARITIES = (None, "relu")
-
-# Scores of masked sentences before the softmax. The softmax runs in float32
-# (also under mixed precision), where -1e9 is finite: a story whose every
-# sentence is masked gives a uniform softmax, zeroed by the mask, not NaN.
-_MASKED_SCORE = -1e9
-
-# Random noise draws integers in [0, 2^24) compared with round(p * 2^24)
-# rather than float uniforms: on TensorFlow 2.21 a float32 stateless uniform
-# differs with and without XLA for the same seed, integer draws agree (as in
-# ZoneoutCell), so a jit_compile=True step sees the same noise.
-_NOISE_RESOLUTION = 2**24
 
 # The paper's optimisation (section 4.2): SGD, learning rate 0.01 halved
 # every 25 epochs, gradients of norm above 40 rescaled to norm 40.
 PAPER_LEARNING_RATE = 0.01
 PAPER_HALVING_EPOCHS = 25
 PAPER_CLIPNORM = 40.0
-
-
-def position_encoding(word_mask, embedding_dim, dtype="float32"):
-    """The position encoding `l_kj` of every word (section 4.1 of the paper).
-
-    ```
-    l_kj = (1 - j / J) - (k / d) (1 - 2 j / J)
-    ```
-
-    with `j = 1..J` the position of a word among the non-padding words of
-    its sentence, `J` the number of non-padding words of that sentence and
-    `k = 1..d` the embedding dimension. Padding words get `l = 0`, and they
-    count neither in `j` nor in `J`: a sentence gives the same encoding
-    wherever its padding is.
-
-    Args:
-        word_mask: Boolean tensor `(..., W)`, `True` for real words.
-        embedding_dim: Positive integer `d`.
-        dtype: The dtype of the result. Default: `"float32"`.
-
-    Returns:
-        A tensor `(..., W, d)`.
-    """
-    mask = ops.cast(word_mask, dtype)
-    j = ops.cumsum(mask, axis=-1)  # 1-based position among real words
-    length = ops.maximum(ops.sum(mask, axis=-1, keepdims=True), 1.0)  # J
-    ratio = ops.expand_dims(j / length, -1)  # j / J, (..., W, 1)
-    k = ops.cast(ops.arange(1, embedding_dim + 1), dtype) / embedding_dim  # k / d
-    encoding = (1.0 - ratio) - k * (1.0 - 2.0 * ratio)
-    return encoding * ops.expand_dims(mask, -1)
-
-
-def masked_softmax(scores, mask):
-    """Softmax over the last axis that gives masked entries exactly zero.
-
-    The softmax is taken in float32 and cast back to the dtype of `scores`;
-    a row whose every entry is masked is all zeros (no NaN).
-
-    Args:
-        scores: Tensor `(..., S)`.
-        mask: Boolean tensor of the same shape, `True` where kept.
-
-    Returns:
-        A tensor like `scores`: rows sum to 1 over the kept entries, or are
-        all zero.
-    """
-    dtype = scores.dtype
-    scores = ops.where(mask, ops.cast(scores, "float32"), _MASKED_SCORE)
-    weights = ops.softmax(scores, axis=-1) * ops.cast(mask, "float32")
-    return ops.cast(weights, dtype)
 
 
 def paper_learning_rate(epoch):
@@ -542,11 +484,11 @@ class MemoryNetwork(keras.layers.Layer):
             # An empty memory after sentence j with probability random_noise;
             # sentence i moves back by the empties after itself and every
             # later sentence: sum_{j >= i} e_j.
-            draws = keras.random.randint(
-                ops.shape(real), 0, _NOISE_RESOLUTION, dtype="int32",
-                seed=self.seed_generator,
-            )
-            threshold = round(self.random_noise * _NOISE_RESOLUTION)
+            # Integer draws, not float uniforms, so that a jit_compile=True
+            # step sees the same noise as an uncompiled one (see
+            # `keras_memory.layers._utils.random`).
+            draws = random.integer_draws(ops.shape(real), self.seed_generator)
+            threshold = round(self.random_noise * random.DRAW_RESOLUTION)
             empties = ops.cast(draws < threshold, "int32") * real
             rows = rows + ops.flip(ops.cumsum(ops.flip(empties, -1), -1), -1)
         rows = ops.minimum(rows, self.memory_size - 1)

@@ -4,11 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-
-# Score given to masked regions before the softmax. Finite, so that a row
-# whose regions are all masked gives a uniform softmax (then zeroed) rather
-# than NaN; the softmax runs in float32, where exp(-1e9 - max) is exactly 0.
-_MASKED_SCORE = -1e9
+from keras_memory.ops.attention import masked_softmax
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
@@ -280,18 +276,11 @@ class StackedAttention(keras.layers.Layer):
                 hidden = keras.random.dropout(
                     hidden, self.dropout, seed=self.seed_generator
                 )
-            # W_P^k h_A^k: (batch, m); softmax in float32.
-            scores = ops.cast(
-                ops.squeeze(ops.matmul(hidden, self.attention_kernel[k]), -1),
-                "float32",
-            )
-            if region_mask is not None:
-                scores = ops.where(region_mask, scores, _MASKED_SCORE)
-            attention = ops.softmax(scores, axis=-1)  # p_I^k
-            if region_mask is not None:
-                # Exactly 0, also when every region of a row is masked.
-                attention = ops.where(region_mask, attention, 0.0)
-            attention = ops.cast(attention, regions.dtype)
+            # W_P^k h_A^k: (batch, m)
+            scores = ops.squeeze(ops.matmul(hidden, self.attention_kernel[k]), -1)
+            # p_I^k, in float32; exactly 0 on masked regions, also when every
+            # region of a row is masked.
+            attention = ops.cast(masked_softmax(scores, region_mask), regions.dtype)
             attention_maps.append(attention)
             # v~_I^k = sum_i p_i^k v_i: (batch, d)
             attended = ops.squeeze(ops.matmul(attention[:, None, :], regions), 1)

@@ -11,6 +11,8 @@ from keras_memory.ops.addressing import residual_write
 from keras_memory.ops.addressing import sharpen
 from keras_memory.ops.addressing import shift
 from keras_memory.ops.addressing import soft_read
+from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.position_encoding import position_encoding
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
 from keras_memory.ops.straight_through import straight_through_round
@@ -24,7 +26,9 @@ __all__ = [
     "hard_read",
     "hard_sigmoid",
     "interpolate",
+    "masked_softmax",
     "overwrite",
+    "position_encoding",
     "residual_write",
     "sharpen",
     "shift",

@@ -12,10 +12,8 @@ import keras
 from keras import ops
 
 from keras_memory.layers.memory_network import MemoryNetwork
-from keras_memory.layers.memory_network import masked_softmax
 from keras_memory.layers.memory_network import memory_network_optimizer
 from keras_memory.layers.memory_network import paper_learning_rate
-from keras_memory.layers.memory_network import position_encoding
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 
 V, D = 11, 5
@@ -106,32 +104,7 @@ def _network(**kwargs):
     return MemoryNetwork(V, D, **kwargs)
 
 
-# --- Encodings ------------------------------------------------------------------
-
-
-def test_position_encoding_values():
-    # J = 3 words and one padding word in the middle, d = 2.
-    mask = np.array([[True, False, True, True]])
-    encoding = _numpy(position_encoding(mask, 2))[0]
-    expected = np_position_encoding(3, 2)
-    np.testing.assert_allclose(encoding[[0, 2, 3]], expected, atol=1e-6)
-    np.testing.assert_array_equal(encoding[1], 0.0)
-    # By hand: j = 1, J = 3, k = 1, d = 2: (1 - 1/3) - (1/2)(1 - 2/3) = 1/2.
-    assert encoding[0, 0] == pytest.approx(0.5)
-    # k = d, j = J: (1 - 1) - 1 (1 - 2) = 1.
-    assert encoding[3, 1] == pytest.approx(1.0)
-    # A sentence of padding only: zeros, no division by zero.
-    np.testing.assert_array_equal(_numpy(position_encoding(np.zeros((1, 3), bool), 2)), 0.0)
-
-
-def test_masked_softmax_zero_rows_and_masked_entries():
-    scores = np.array([[1.0, 2.0, 3.0], [5.0, 1.0, 0.0]], "float32")
-    mask = np.array([[True, False, True], [False, False, False]])
-    weights = _numpy(masked_softmax(scores, mask))
-    np.testing.assert_allclose(
-        weights[0], [1 / (1 + np.e**2), 0, np.e**2 / (1 + np.e**2)], atol=1e-6
-    )
-    np.testing.assert_array_equal(weights[1], 0.0)
+# --- Sentence slots -------------------------------------------------------------
 
 
 def test_temporal_rows_most_recent_first():

@@ -1,0 +1,102 @@
+"""masked_softmax: a softmax whose padded positions are exactly zero."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from testing_utils import to_numpy
+
+from keras_memory.ops import masked_softmax
+from keras_memory.ops.attention import MASKED_SCORE
+
+
+def np_masked_softmax(scores, mask):
+    """The reference: softmax over the kept entries of each row, 0 elsewhere."""
+    scores = np.asarray(scores, "float64")
+    mask = np.broadcast_to(mask, scores.shape)
+    out = np.zeros(scores.shape)
+    for index in np.ndindex(scores.shape[:-1]):
+        kept = mask[index]
+        if kept.any():
+            e = np.exp(scores[index][kept] - scores[index][kept].max())
+            out[index][kept] = e / e.sum()
+    return out
+
+
+def test_zero_rows_and_masked_entries():
+    scores = np.array([[1.0, 2.0, 3.0], [5.0, 1.0, 0.0]], "float32")
+    mask = np.array([[True, False, True], [False, False, False]])
+    weights = to_numpy(masked_softmax(scores, mask))
+    np.testing.assert_allclose(
+        weights[0], [1 / (1 + np.e**2), 0, np.e**2 / (1 + np.e**2)], atol=1e-6
+    )
+    np.testing.assert_array_equal(weights[1], 0.0)
+
+
+def test_matches_numpy_reference_on_random_scores():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(scale=3.0, size=(4, 3, 7)).astype("float32")
+    mask = rng.random((4, 3, 7)) < 0.6
+    mask[0, 0] = False  # one row of padding only
+    weights = to_numpy(masked_softmax(scores, mask))
+    np.testing.assert_allclose(weights, np_masked_softmax(scores, mask), atol=1e-6)
+    np.testing.assert_array_equal(weights[~mask], 0.0)  # exactly zero
+    sums = weights.sum(-1)
+    np.testing.assert_allclose(sums[mask.any(-1)], 1.0, atol=1e-6)
+    np.testing.assert_array_equal(sums[~mask.any(-1)], 0.0)
+
+
+def test_broadcast_mask():
+    # Scores (batch, T, S) with a key mask (batch, 1, S).
+    rng = np.random.default_rng(1)
+    scores = rng.normal(size=(2, 3, 5)).astype("float32")
+    mask = np.array([[[True, True, False, True, False]], [[False] * 5]])
+    weights = to_numpy(masked_softmax(scores, mask))
+    assert weights.shape == (2, 3, 5)
+    np.testing.assert_allclose(weights, np_masked_softmax(scores, mask), atol=1e-6)
+    np.testing.assert_array_equal(weights[1], 0.0)
+
+
+def test_no_mask_is_a_float32_softmax():
+    scores = np.array([[0.0, np.log(3.0)]], "float32")
+    np.testing.assert_allclose(to_numpy(masked_softmax(scores)), [[0.25, 0.75]], atol=1e-6)
+
+
+def test_other_axis():
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(5, 2)).astype("float32")
+    mask = np.array([[True], [False], [True], [True], [False]])
+    weights = to_numpy(masked_softmax(scores, mask, axis=0))
+    expected = np_masked_softmax(scores.T, mask.T).T
+    np.testing.assert_allclose(weights, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_low_precision_scores_keep_their_dtype(dtype):
+    # exp(20) overflows float16; the softmax in float32 does not.
+    scores = np.array([[20.0, 0.0, 19.0]], "float32")
+    mask = np.array([[True, False, True]])
+    weights = masked_softmax(tf.constant(scores, dtype), mask)
+    assert weights.dtype == tf.as_dtype(dtype)
+    expected = np_masked_softmax(scores, mask)
+    np.testing.assert_allclose(to_numpy(tf.cast(weights, "float32")), expected, atol=1e-2)
+
+
+def test_no_nan_gradient_for_an_all_padding_row():
+    scores = tf.Variable([[1.0, -2.0, 0.5], [3.0, 1.0, 2.0]])
+    mask = tf.constant([[True, True, False], [False, False, False]])
+    target = tf.constant([[0.2, 0.8, 0.0], [0.0, 0.0, 0.0]])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum((masked_softmax(scores, mask) - target) ** 2)
+    gradient = to_numpy(tape.gradient(loss, scores))
+    assert np.isfinite(gradient).all()
+    np.testing.assert_array_equal(gradient[1], 0.0)  # nothing reaches padding
+    np.testing.assert_array_equal(gradient[0, 2], 0.0)
+    assert np.abs(gradient[0, :2]).min() > 0.0
+
+
+def test_masked_score_is_below_any_kept_score():
+    # A kept score far below zero still wins over masked positions.
+    scores = np.array([[-1e6, 0.0]], "float32")
+    mask = np.array([[True, False]])
+    np.testing.assert_array_equal(to_numpy(masked_softmax(scores, mask)), [[1.0, 0.0]])
+    assert MASKED_SCORE < -1e6
