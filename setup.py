@@ -12,6 +12,14 @@ VERSION = re.search(
     re.M,
 ).group(1)
 
+# The shipped weights and their metadata, one folder per application.
+SAVED_MODELS = ["keras_memory.saved_models"] + sorted(
+    f"keras_memory.saved_models.{folder.name}"
+    for folder in (HERE / "saved_models").iterdir()
+    if folder.is_dir() and not folder.name.startswith((".", "_"))
+)
+SAVED_MODELS_FILES = ["*.h5", "*.json", "*.md"]
+
 setup(
     name="keras-memory",
     version=VERSION,
@@ -23,8 +31,14 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10,<3.13",
-    packages=find_packages(include=["keras_memory", "keras_memory.*"]),
-    package_data={"keras_memory": ["py.typed"]},
+    packages=find_packages(include=["keras_memory", "keras_memory.*"]) + SAVED_MODELS,
+    # saved_models/ stays at the top of the repository and is installed as
+    # keras_memory/saved_models/, so that a wheel carries the shipped weights.
+    package_dir={"keras_memory.saved_models": "saved_models"},
+    package_data={
+        "keras_memory": ["py.typed"],
+        **{package: SAVED_MODELS_FILES for package in SAVED_MODELS},
+    },
     include_package_data=True,
     install_requires=[
         "tensorflow>=2.16",
@@ -37,8 +51,19 @@ setup(
         "numpy",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "hypothesis", "jax"],
-        "docs": ["mkdocs", "mkdocs-material"],
+        # build, setuptools and wheel: tests/test_packaging.py builds the
+        # wheel and the sdist without network access (no build isolation).
+        "test": [
+            "pytest",
+            "pytest-xdist",
+            "hypothesis",
+            "jax",
+            "ruff",
+            "build",
+            "setuptools>=64",
+            "wheel",
+        ],
+        "docs": ["mkdocs", "mkdocs-material", "mkdocstrings[python]"],
     },
     entry_points={"console_scripts": ["keras-memory=keras_memory.cli:main"]},
     classifiers=[

@@ -5,13 +5,22 @@ its own table, e.g. `{"copy": "ntm_copy/copy.weights.h5"}`), `None` for a
 fresh model, or the path of a `.weights.h5` file.
 """
 
+import importlib.resources
 import pathlib
 
 from keras_memory import validation
 
 
 def saved_models_dir():
-    """The `saved_models/` folder of the source tree (an editable install)."""
+    """The folder of the shipped weights: installed or in the source tree.
+
+    A wheel or sdist install carries the repository's `saved_models/` as the
+    package data `keras_memory/saved_models/`; an editable install (or a
+    checkout on `PYTHONPATH`) reads the source tree's `saved_models/`.
+    """
+    installed = importlib.resources.files("keras_memory") / "saved_models"
+    if installed.is_dir():
+        return pathlib.Path(str(installed))
     return pathlib.Path(__file__).resolve().parents[2] / "saved_models"
 
 
@@ -26,10 +35,11 @@ def shipped_weights_path(weights, table):
     path = saved_models_dir() / table[weights]
     if not path.is_file():
         raise FileNotFoundError(
-            f"The shipped weights {weights!r} are not at {path}. They are in "
-            "the source tree's saved_models/ folder: install keras_memory "
-            "from a checkout (`pip install -e .`), or pass the file's path "
-            "as `weights`."
+            f"The shipped weights {weights!r} are not at {path}: this "
+            "installation of keras_memory lacks its saved_models/ package "
+            "data. Reinstall it from a wheel, an sdist or a checkout "
+            "(`pip install keras-memory`, `pip install .`), or pass the "
+            "file's path as `weights`."
         )
     return path
 
