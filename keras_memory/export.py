@@ -4,9 +4,11 @@ TF Serving watches a base directory laid out as
 `<base_dir>/<model_name>/<version>/saved_model.pb` and serves the highest
 integer version. `export_for_serving` writes that layout with one
 `serving_default` signature whose input keys are the model's input names and
-whose output keys are its output names, so REST clients send
+whose output keys are `output_keys(model)` (a dict output's keys, else the
+output layers' names, made distinct), so REST clients send
 `{"inputs": {"clock": [...]}}` and read `{"outputs": ...}`: the bare tensor
-for a model with one output, a dict keyed by output name for several.
+for a model with one output, a dict keyed by output key for several. Every
+output of the model is in the signature.
 
 The export is traced without XLA (`jit_compile` is never baked in: TF
 Serving's GPU build cannot find an XLA compiler at load time) and on the CPU,
@@ -48,9 +50,13 @@ def _existing_versions(model_dir):
     )
 
 
-def _input_specs(model):
-    import tensorflow as tf
+def _structures(model):
+    """`model`'s symbolic input and output structures, as it was built.
 
+    A functional model keeps the nesting it was built with (a dict of
+    inputs is called with a dict); a `keras.Sequential` model has one input
+    and its last layer's outputs.
+    """
     inputs = getattr(model, "inputs", None)
     if not inputs:
         raise ValueError(
@@ -58,28 +64,94 @@ def _input_specs(model):
             "defined inputs. Build it from `keras.Input` (functional API) or "
             f"call it on data before exporting. Got {model!r}."
         )
+    if isinstance(model, keras.Sequential):
+        outputs = model.outputs
+        return inputs[0], outputs[0] if len(outputs) == 1 else list(outputs)
+    return model.input, model.output
+
+
+def _input_specs(model):
+    import tensorflow as tf
+
+    inputs = keras.tree.flatten(_structures(model)[0])
     names = [tensor.name for tensor in inputs]
     if len(set(names)) != len(names):
         raise ValueError(
             "Received an invalid value for argument `model`: its input names "
             f"must be unique to become signature keys, got {names}."
         )
+    # A Sequential model built by calling it on data records that batch's
+    # size; serve any batch size, as `keras.Model.export` does.
+    relax_batch = isinstance(model, keras.Sequential)
     return [
-        tf.TensorSpec(tensor.shape, tensor.dtype, name=tensor.name)
+        tf.TensorSpec(
+            (None, *tensor.shape[1:]) if relax_batch and tensor.shape else tensor.shape,
+            tensor.dtype,
+            name=tensor.name,
+        )
         for tensor in inputs
     ]
 
 
-def named_outputs(model, outputs):
-    """`model`'s outputs as a dict keyed by output name.
+def _layer_name(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    operation = getattr(history, "operation", None)
+    return getattr(operation, "name", None) or tensor.name
 
-    Dict outputs keep their own keys; a tensor or a list of tensors is keyed
-    by `model.output_names` in order. The export's signature and callers
-    comparing with it use this one rule.
+
+def output_keys(model):
+    """The signature's output keys of `model`, one per output, in flat order.
+
+    Dict outputs are keyed by their own keys (nested dicts by the keys on the
+    path, joined with `_`). Otherwise each output is keyed by the name of the
+    layer that produced it; the outputs of a layer with several (such as
+    `HMLSTM(return_boundaries=True)` or `NTM(return_access=True)`) become
+    `name`, `name_1`, `name_2`, ... skipping names that other outputs use.
+
+    Raises:
+        ValueError: when two outputs would get the same key.
     """
-    if isinstance(outputs, dict):
-        return dict(outputs)
-    return dict(zip(model.output_names, keras.tree.flatten(outputs)))
+    structure = _structures(model)[1]
+    if isinstance(structure, dict):
+        keys = [
+            "_".join(str(part) for part in path)
+            for path, _ in keras.tree.flatten_with_path(structure)
+        ]
+        if len(set(keys)) != len(keys):
+            raise ValueError(
+                "Received an invalid value for argument `model`: its output "
+                "keys must name each output once to become signature keys, "
+                f"got {keys}. Rename the outputs so that no two collide."
+            )
+        return keys
+    names = [_layer_name(tensor) for tensor in keras.tree.flatten(structure)]
+    taken = set(names)
+    keys, seen = [], set()
+    for name in names:
+        key, suffix = name, 0
+        while key in seen or (key != name and key in taken):
+            suffix += 1
+            key = f"{name}_{suffix}"
+        seen.add(key)
+        keys.append(key)
+    return keys
+
+
+def named_outputs(model, outputs):
+    """`model`'s outputs as a dict keyed by the signature's output keys.
+
+    `outputs` is what calling `model` (or `model.predict`) returned; the keys
+    are `output_keys(model)`. The export's signature and callers comparing
+    with it use this one rule.
+    """
+    keys = output_keys(model)
+    values = keras.tree.flatten(outputs)
+    if len(values) != len(keys):
+        raise ValueError(
+            "Received an invalid value for argument `outputs`, expected the "
+            f"{len(keys)} outputs of the model ({keys}), got {len(values)}."
+        )
+    return dict(zip(keys, values))
 
 
 def _claim_version(model_dir, version):
@@ -117,8 +189,10 @@ def export_for_serving(model, base_dir, name, version=None):
     """Writes `model` as a SavedModel in TF Serving's directory layout.
 
     Args:
-        model: A built Keras model with named inputs (`keras.Input(...,
-            name=...)`); its `output_names` become the output keys.
+        model: A built Keras model (functional or `keras.Sequential`) with
+            named inputs (`keras.Input(..., name=...)`), which become the
+            input keys; `output_keys(model)` gives the output keys, one for
+            every output.
         base_dir: The serving base directory (`--model_base_path`'s parent).
         name: The model name, TF Serving's `--model_name`: letters, digits,
             `_`, `.` and `-`.
@@ -152,12 +226,16 @@ def export_for_serving(model, base_dir, name, version=None):
 
     import tensorflow as tf
 
+    input_structure = _structures(model)[0]
+    keys = output_keys(model)
+
     def serve(*tensors):
+        # Call the model the way it was built: a dict of inputs as a dict.
         outputs = model(
-            tensors[0] if len(tensors) == 1 else list(tensors),
+            keras.tree.pack_sequence_as(input_structure, list(tensors)),
             training=False,
         )
-        return named_outputs(model, outputs)
+        return dict(zip(keys, keras.tree.flatten(outputs)))
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -306,6 +384,7 @@ __all__ = [
     "describe_signature",
     "export_for_serving",
     "named_outputs",
+    "output_keys",
     "predict_in_fresh_process",
 ]
 

@@ -16,9 +16,11 @@ import pytest
 from keras_memory.export import (
     describe_signature,
     export_for_serving,
+    named_outputs,
+    output_keys,
     predict_in_fresh_process,
 )
-from keras_memory.layers import ClockworkRNN
+from keras_memory.layers import HMLSTM, NTM, ClockworkRNN
 
 
 def _clockwork_model():
@@ -274,3 +276,132 @@ def test_dict_outputs_are_served_under_their_own_keys(tmp_path):
         np.testing.assert_allclose(
             served[key], keras.ops.convert_to_numpy(expected[key]), atol=1e-6
         )
+
+
+def _assert_served_like_in_process(path, model, named, structured, atol=1e-5):
+    served = predict_in_fresh_process(path, named)
+    expected = {
+        key: keras.ops.convert_to_numpy(value)
+        for key, value in named_outputs(model, model(structured)).items()
+    }
+    assert sorted(served) == sorted(expected)
+    for key, value in expected.items():
+        assert served[key].shape == value.shape, key
+        np.testing.assert_allclose(served[key], value, atol=atol, err_msg=key)
+    return served
+
+
+def test_sequential_model_is_exported(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((6, 1), name="clock"),
+            ClockworkRNN(4, periods=[1, 2], return_sequences=True),
+            keras.layers.Dense(1, name="waveform"),
+        ]
+    )
+    path = export_for_serving(model, tmp_path, "sequential")
+    assert describe_signature(path) == {
+        "inputs": {"clock": {"shape": [None, 6, 1], "dtype": "float32"}},
+        "outputs": {"waveform": {"shape": [None, 6, 1], "dtype": "float32"}},
+    }
+    _assert_served_like_in_process(path, model, {"clock": _inputs()}, _inputs())
+
+
+def test_sequential_model_built_by_a_call_serves_any_batch_size(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(2, name="scores")])
+    model(np.ones((1, 3), "float32"))  # records a batch of one
+    path = export_for_serving(model, tmp_path, "called")
+    (key,) = describe_signature(path)["inputs"]
+    assert describe_signature(path)["inputs"][key]["shape"] == [None, 3]
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    _assert_served_like_in_process(path, model, {key: x}, x)
+
+
+def test_dict_inputs_are_passed_as_a_dict(tmp_path):
+    story = keras.Input((5, 3), name="story")
+    question = keras.Input((4,), name="question")
+    encoded = ClockworkRNN(4, periods=[1, 2])(story)
+    joined = keras.layers.Concatenate()([encoded, question])
+    # Keys in another order than the sorted one, to catch positional mix-ups.
+    model = keras.Model(
+        {"story": story, "question": question},
+        keras.layers.Dense(3, name="answer")(joined),
+    )
+    named = {
+        "story": np.linspace(-1, 1, 30, dtype="float32").reshape(2, 5, 3),
+        "question": np.array([[1, 0, 2, 0], [0, 3, 0, 1]], "float32"),
+    }
+    path = export_for_serving(model, tmp_path, "qa")
+    assert sorted(describe_signature(path)["inputs"]) == ["question", "story"]
+    _assert_served_like_in_process(path, model, named, named)
+
+
+def test_every_output_of_a_multi_output_layer_is_served(tmp_path):
+    sequence = keras.Input((7, 3), name="sequence")
+    features, boundaries = HMLSTM([4, 3], return_sequences=True, return_boundaries=True)(
+        sequence
+    )
+    model = keras.Model(sequence, [features, boundaries])
+    assert output_keys(model) == ["hmlstm", "hmlstm_1"]
+    x = np.random.default_rng(0).normal(size=(2, 7, 3)).astype("float32")
+    path = export_for_serving(model, tmp_path, "hmlstm")
+    assert describe_signature(path)["outputs"] == {
+        "hmlstm": {"shape": [None, 7, 7], "dtype": "float32"},
+        "hmlstm_1": {"shape": [None, 7, 1], "dtype": "float32"},
+    }
+    served = _assert_served_like_in_process(path, model, {"sequence": x}, x)
+    assert set(np.unique(served["hmlstm_1"])) <= {0.0, 1.0}
+
+
+def test_ntm_access_weightings_are_served(tmp_path):
+    sequence = keras.Input((5, 3), name="sequence")
+    outputs = NTM(
+        units=6, memory_size=8, memory_width=4, read_heads=2,
+        return_sequences=True, return_access=True, name="ntm", seed=1,
+    )(sequence)
+    head = keras.layers.Dense(2, name="ntm_1")(outputs[0])  # takes a made-up name
+    model = keras.Model(sequence, [head, *outputs])
+    assert output_keys(model) == ["ntm_1", "ntm", "ntm_2", "ntm_3"]
+    x = np.random.default_rng(1).normal(size=(3, 5, 3)).astype("float32")
+    path = export_for_serving(model, tmp_path, "ntm")
+    shapes = {
+        key: spec["shape"] for key, spec in describe_signature(path)["outputs"].items()
+    }
+    assert shapes == {
+        "ntm_1": [None, 5, 2],
+        "ntm": [None, 5, 14],
+        "ntm_2": [None, 5, 2, 8],
+        "ntm_3": [None, 5, 1, 8],
+    }
+    served = _assert_served_like_in_process(path, model, {"sequence": x}, x)
+    np.testing.assert_allclose(served["ntm_2"].sum(-1), 1.0, atol=1e-5)
+
+
+def test_colliding_output_keys_are_refused(tmp_path):
+    clock = keras.Input((6, 1), name="clock")
+    hidden = ClockworkRNN(4, periods=[1, 2])(clock)
+    model = keras.Model(
+        clock,
+        {
+            "a_b": keras.layers.Dense(1)(hidden),
+            "a": {"b": keras.layers.Dense(1)(hidden)},
+        },
+    )
+    with pytest.raises(ValueError, match=r"argument `model`.*\['a_b', 'a_b'\]"):
+        export_for_serving(model, tmp_path, "collide")
+    assert not (tmp_path / "collide").exists()
+
+
+def test_variable_length_inputs_and_batches_of_zero_and_one(tmp_path):
+    clock = keras.Input((None, 1), name="clock")
+    hidden = ClockworkRNN(4, periods=[1, 2], return_sequences=True)(clock)
+    model = keras.Model(clock, keras.layers.Dense(1, name="waveform")(hidden))
+    path = export_for_serving(model, tmp_path, "clockwork")
+    assert describe_signature(path)["inputs"] == {
+        "clock": {"shape": [None, None, 1], "dtype": "float32"}
+    }
+    rng = np.random.default_rng(2)
+    for batch, steps in [(2, 3), (2, 9), (1, 5), (0, 4)]:
+        x = rng.normal(size=(batch, steps, 1)).astype("float32")
+        served = _assert_served_like_in_process(path, model, {"clock": x}, x)
+        assert served["waveform"].shape == (batch, steps, 1)
