@@ -1,0 +1,154 @@
+"""End-to-End Memory Networks answering bAbI questions, with shipped weights.
+
+The paper's best bAbI setup (Sukhbaatar, Szlam, Weston and Fergus 2015,
+sections 4.1 and 4.2, "PE LS RN"): position encoding (PE) of the words,
+temporal encoding of the sentences, linear start (LS), random noise (RN:
+10% empty memories in training), three hops with adjacent weight tying
+and a memory of the 50 most recent sentences; the training procedure is
+described once, in `training`.
+
+Word ids follow `keras_memory.datasets.babi`: 0 is padding, 1 stands for
+unknown words, and the answers share the vocabulary (the multi-word answers
+of tasks 8 and 19 are single entries such as `"apple,football"`).
+
+The family, one module per job:
+
+- `model`: `MemN2NbAbI` (`weights="babi-en-1k"` is the joint model) and
+  `memory_network_layer`;
+- `presets`: the shipped weights in `saved_models/memn2n_babi/` with their
+  vocabulary and metadata (measured errors, and the paper's table 1 numbers:
+  `paper_errors`), the per-task models (`per_task_weights`, `babi_models`:
+  per-task where they beat the joint model on validation, joint elsewhere);
+- `training`: `compile_for_babi`, the paper's learning-rate schedule
+  (`paper_learning_rate`, `PaperSchedule`), bucketed `tf.data` and
+  `train_babi`;
+- `evaluation`: `evaluate_babi`, `task_errors`, `summarize_errors`,
+  `format_error_table`;
+- `serving`: text in, text out (`text_answer_model`,
+  `export_babi_for_serving`, `predict_text_in_fresh_process`).
+
+Every name is importable from `keras_memory.applications.memn2n_babi`.
+"""
+
+from keras_memory.applications.memn2n_babi.evaluation import (
+    FAILED_ERROR,
+    SPLITS,
+    error_table,
+    evaluate_babi,
+    find_task_files,
+    format_error_table,
+    summarize_errors,
+    task_errors,
+)
+from keras_memory.applications.memn2n_babi.model import (
+    EMBEDDING_DIM,
+    HOPS,
+    MEMORY_SIZE,
+    PER_TASK_EMBEDDING_DIM,
+    RANDOM_NOISE,
+    MemN2NbAbI,
+    memory_network_layer,
+    model_vocab_size,
+)
+from keras_memory.applications.memn2n_babi.presets import (
+    METADATA_FILE,
+    PAPER_SETUPS,
+    SHIPPED_WEIGHTS,
+    VOCABULARY_FILE,
+    babi_models,
+    load_vocabulary,
+    paper_errors,
+    per_task_weights,
+    read_vocabulary,
+    recorded_training,
+    save_vocabulary,
+    shipped_metadata,
+    shipped_weights_path,
+    vocabulary_tokens,
+    write_preset,
+)
+from keras_memory.applications.memn2n_babi.serving import (
+    export_babi_for_serving,
+    predict_text_in_fresh_process,
+    text_answer_model,
+)
+from keras_memory.applications.memn2n_babi.training import (
+    BATCH_SIZE,
+    BUCKET_SENTENCES,
+    CLIPNORM,
+    JOINT_EPOCHS,
+    JOINT_HALVING_EPOCHS,
+    LEARNING_RATE,
+    LINEAR_START_LEARNING_RATE,
+    PER_TASK_EPOCHS,
+    PER_TASK_HALVING_EPOCHS,
+    PaperSchedule,
+    bucketed_dataset,
+    bucketed_steps,
+    compile_for_babi,
+    memory_network_optimizer,
+    paper_learning_rate,
+    train_babi,
+)
+
+
+def __getattr__(name):
+    # `PAPER_ERRORS` ({setup: {task: error %}}) is read from the shipped
+    # metadata when asked for: the paper's numbers are written there only.
+    if name == "PAPER_ERRORS":
+        return {setup: paper_errors(setup)["errors"] for setup in PAPER_SETUPS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BATCH_SIZE",
+    "BUCKET_SENTENCES",
+    "CLIPNORM",
+    "EMBEDDING_DIM",
+    "FAILED_ERROR",
+    "HOPS",
+    "JOINT_EPOCHS",
+    "JOINT_HALVING_EPOCHS",
+    "LEARNING_RATE",
+    "LINEAR_START_LEARNING_RATE",
+    "MEMORY_SIZE",
+    "METADATA_FILE",
+    "PAPER_SETUPS",
+    "PER_TASK_EMBEDDING_DIM",
+    "PER_TASK_EPOCHS",
+    "PER_TASK_HALVING_EPOCHS",
+    "RANDOM_NOISE",
+    "SHIPPED_WEIGHTS",
+    "SPLITS",
+    "VOCABULARY_FILE",
+    "MemN2NbAbI",
+    "PaperSchedule",
+    "babi_models",
+    "bucketed_dataset",
+    "bucketed_steps",
+    "compile_for_babi",
+    "error_table",
+    "evaluate_babi",
+    "export_babi_for_serving",
+    "find_task_files",
+    "format_error_table",
+    "load_vocabulary",
+    "memory_network_layer",
+    "memory_network_optimizer",
+    "model_vocab_size",
+    "paper_errors",
+    "paper_learning_rate",
+    "per_task_weights",
+    "predict_text_in_fresh_process",
+    "read_vocabulary",
+    "recorded_training",
+    "save_vocabulary",
+    "shipped_metadata",
+    "shipped_weights_path",
+    "summarize_errors",
+    "task_errors",
+    "text_answer_model",
+    "train_babi",
+    "vocabulary_tokens",
+    "write_preset",
+]

@@ -1,0 +1,150 @@
+"""The MemN2N bAbI model: `MemN2NbAbI` and `memory_network_layer`."""
+
+import keras
+
+from keras_memory import validation
+from keras_memory.applications.memn2n_babi import presets
+from keras_memory.datasets import babi
+from keras_memory.layers.memory_network import MemoryNetwork
+
+# The architecture of the paper's "PE LS RN" (section 4.1): the joint
+# model's embedding dimension d, the per-task models' d, hops K, the
+# sentences kept in memory and the rate of random empty memories.
+EMBEDDING_DIM = 50
+PER_TASK_EMBEDDING_DIM = 20
+HOPS = 3
+MEMORY_SIZE = babi.DEFAULT_MEMORY_SIZE
+RANDOM_NOISE = 0.1
+
+
+def MemN2NbAbI(
+    weights="babi-en-1k",
+    vocabulary=None,
+    embedding_dim=None,
+    hops=HOPS,
+    memory_size=MEMORY_SIZE,
+    random_noise=RANDOM_NOISE,
+    return_attention=False,
+    seed=None,
+    name="memn2n_babi",
+):
+    """An End-to-End Memory Network for bAbI, optionally with trained weights.
+
+    `[story (B, S, W), question (B, W_q)] -> MemoryNetwork -> softmax`:
+    position encoding, temporal encoding, adjacent weight tying, no
+    nonlinearity, a memory of the `memory_size` most recent sentences, and
+    random noise in training (the paper's "PE LS RN"; linear start is a
+    training callback, see `train_babi`). Word ids are those of
+    `keras_memory.datasets.babi.vectorize` with the model's vocabulary; `S`
+    and `W` may be anything (padding words and sentences change nothing).
+
+    The output `"answer"` holds the probabilities of every vocabulary entry
+    being the answer, `(B, V)` (not logits: what a served model returns;
+    Keras' cross-entropy on a softmax output uses the logits underneath).
+    `argmax` gives the answer's id.
+
+    Args:
+        weights: `"babi-en-1k"` (trained by the project jointly on the 20
+            bAbI 1k training files; see `shipped_metadata()`; the shipped
+            per-task models are `babi_models()`), `None` (a fresh model;
+            give `vocabulary`) or the path of a `.weights.h5` file of this
+            architecture with its `vocabulary.json` beside it.
+            Default: `"babi-en-1k"`.
+        vocabulary: The vocabulary (a dict token -> id, as from
+            `keras_memory.datasets.babi.build_vocabulary`) or its size `V`.
+            Default: `None`, the vocabulary of `weights`.
+        embedding_dim: Positive integer `d`. Default: `None`, the one that
+            `metadata.json` beside `weights` records (as `train_babi` writes
+            it), else `50`.
+        hops: Positive integer `K`. Default: `3`.
+        memory_size: Positive integer, the most recent sentences kept.
+            Default: `50`.
+        random_noise: Float in `[0, 1)`, the probability of an empty memory
+            after each sentence in training. Default: `0.1`.
+        return_attention: Boolean; also output `"attention"`, `(B, hops,
+            S)`, the attention of every hop over the sentences (for
+            `keras_memory.viz.plot_hops`). Default: `False`.
+        seed: Optional integer seed of the random noise. Default: `None`.
+        name: Model name. Default: `"memn2n_babi"`.
+
+    Returns:
+        An uncompiled `keras.Model` with inputs `"story"` (int32 `(B, S,
+        W)`) and `"question"` (int32 `(B, W_q)`) and output `"answer"`
+        (`(B, V)` probabilities), plus `"attention"` when asked.
+        `compile_for_babi` compiles it the paper's way.
+
+    Example:
+
+    >>> from keras_memory.applications.memn2n_babi import MemN2NbAbI
+    >>> import numpy as np
+    >>> model = MemN2NbAbI(weights=None, vocabulary=30)
+    >>> story = np.array([[[3, 4, 5], [6, 7, 0]]], "int32")
+    >>> question = np.array([[8, 9, 0]], "int32")
+    >>> tuple(model([story, question]).shape)
+    (1, 30)
+
+    Reference:
+        Sukhbaatar, Szlam, Weston and Fergus. End-To-End Memory Networks.
+        NIPS 2015. https://arxiv.org/abs/1503.08895
+    """
+    weights_path = presets.weights_file(weights)
+    if vocabulary is None:
+        if weights_path is None:
+            raise validation.invalid_argument(
+                "vocabulary",
+                "a vocabulary (dict) or its size when `weights=None`",
+                vocabulary,
+            )
+        vocabulary = presets.load_vocabulary(weights_path)
+    if isinstance(vocabulary, dict):
+        vocab_size = len(babi.check_vocabulary(vocabulary))
+    else:
+        vocab_size = validation.check_positive_int("vocabulary", vocabulary)
+    return_attention = validation.check_bool("return_attention", return_attention)
+    if embedding_dim is None:
+        recorded = presets.recorded_training(weights_path).get("embedding_dim")
+        embedding_dim = EMBEDDING_DIM if recorded is None else recorded
+
+    # === Layers ===
+    network = MemoryNetwork(
+        vocab_size,
+        embedding_dim,
+        hops=hops,
+        memory_size=memory_size,
+        weight_tying="adjacent",
+        encoding="position",
+        temporal_encoding=True,
+        random_noise=random_noise,
+        return_attention=True,
+        seed=seed,
+        name="memory_network",
+    )
+    softmax = keras.layers.Activation("softmax", name="answer")
+
+    # === Functional Model ===
+    story = keras.Input((None, None), dtype="int32", name="story")
+    question = keras.Input((None,), dtype="int32", name="question")
+    logits, attention = network([story, question])
+    answer = softmax(logits)
+    if return_attention:
+        attention = keras.layers.Identity(name="attention")(attention)
+        outputs = {"answer": answer, "attention": attention}
+    else:
+        outputs = answer
+    model = keras.Model([story, question], outputs, name=name)
+    if weights_path is not None:
+        model.load_weights(weights_path)
+    return model
+
+
+def memory_network_layer(model):
+    """The `MemoryNetwork` layer of a `MemN2NbAbI` model."""
+    return model.get_layer("memory_network")
+
+
+def model_vocab_size(model):
+    """The vocabulary size of a `MemN2NbAbI` model, or `None` for another."""
+    try:
+        return memory_network_layer(model).vocab_size
+    except ValueError:
+        return None

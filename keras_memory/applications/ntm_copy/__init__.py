@@ -1,0 +1,65 @@
+"""The Neural Turing Machine of the copy task, with shipped weights.
+
+The paper's copy setup (Graves, Wayne and Danihelka 2014, section 4.1 and
+table 2): an LSTM controller of 100 units, a memory of N = 128 locations of
+width M = 20, one read and one write head, trained with RMSProp (learning
+rate 1e-4, momentum 0.9) and gradients clipped to [-10, 10], on sequences of
+1 to 20 random 8-bit vectors. The memory starts at the constant 1e-6
+(Collier and Beel 2018).
+
+The family, one module per job: `model` (`NTMCopy`, `NTMRepeatCopy`,
+`transplant_copy_weights`), `presets` (the shipped `"copy"` weights and
+their metadata), `training` (`compile_for_copy`, `CopyProgress`,
+`train_copy`) and `evaluation` (`evaluate_copy`). Every name is importable
+from `keras_memory.applications.ntm_copy`.
+"""
+
+from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
+from keras_memory.applications.ntm_copy.model import (
+    CONTROLLER_UNITS,
+    INPUT_CHANNELS,
+    MEMORY_SIZE,
+    MEMORY_WIDTH,
+    OUTPUT_CHANNELS,
+    NTMCopy,
+    NTMRepeatCopy,
+    transplant_copy_weights,
+)
+from keras_memory.applications.ntm_copy.presets import (
+    METADATA_FILE,
+    SHIPPED_WEIGHTS,
+    shipped_metadata,
+    shipped_weights_path,
+)
+from keras_memory.applications.ntm_copy.training import (
+    GRADIENT_CLIP,
+    LEARNING_RATE,
+    MOMENTUM,
+    CopyProgress,
+    compile_for_copy,
+    save_weights_atomically,
+    train_copy,
+)
+
+__all__ = [
+    "CONTROLLER_UNITS",
+    "GRADIENT_CLIP",
+    "INPUT_CHANNELS",
+    "LEARNING_RATE",
+    "MEMORY_SIZE",
+    "MEMORY_WIDTH",
+    "METADATA_FILE",
+    "MOMENTUM",
+    "OUTPUT_CHANNELS",
+    "SHIPPED_WEIGHTS",
+    "CopyProgress",
+    "NTMCopy",
+    "NTMRepeatCopy",
+    "compile_for_copy",
+    "evaluate_copy",
+    "save_weights_atomically",
+    "shipped_metadata",
+    "shipped_weights_path",
+    "train_copy",
+    "transplant_copy_weights",
+]

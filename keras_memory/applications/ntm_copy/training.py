@@ -1,0 +1,149 @@
+"""Training the copy-task NTM the paper's way.
+
+Graves, Wayne and Danihelka (2014), section 4.1 and table 2: RMSProp at
+learning rate 1e-4 with momentum 0.9, every gradient clipped to [-10, 10],
+on sequences of 1 to 20 random 8-bit vectors.
+"""
+
+import os
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from keras_memory import validation
+from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
+from keras_memory.datasets import algorithmic
+
+LEARNING_RATE = 1e-4
+MOMENTUM = 0.9
+GRADIENT_CLIP = 10.0
+
+
+def compile_for_copy(model, learning_rate=LEARNING_RATE, jit_compile="auto"):
+    """Compiles `model` the paper's way: RMSProp, clipping, cross-entropy.
+
+    RMSProp with momentum 0.9, every gradient clipped to [-10, 10],
+    binary cross-entropy on the scored steps (feed the tasks' sample
+    weights), and `BitErrorsPerSequence` as a weighted metric.
+    """
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(
+            learning_rate, momentum=MOMENTUM, clipvalue=GRADIENT_CLIP
+        ),
+        loss="binary_crossentropy",
+        weighted_metrics=[algorithmic.BitErrorsPerSequence()],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+class CopyProgress(keras.callbacks.Callback):
+    """Logs the sequences seen and the bit errors on lengths 1 to 20.
+
+    Every `every` batches it evaluates the model with `evaluate_copy`,
+    prints one line, appends the row to `history`, and saves the weights
+    to `checkpoint` (when given) while the mean error is the lowest yet.
+    A checkpoint is written beside and then renamed into place, so that an
+    interrupted run (Ctrl-C) leaves the last complete one.
+    """
+
+    def __init__(self, batch_size, every=250, checkpoint=None, verbose=1, seed=1):
+        super().__init__()
+        self.batch_size = validation.check_positive_int("batch_size", batch_size)
+        self.every = validation.check_positive_int("every", every)
+        if checkpoint is not None and not str(checkpoint).endswith(".weights.h5"):
+            raise validation.invalid_argument(
+                "checkpoint", "a path ending in .weights.h5 or None", str(checkpoint)
+            )
+        self.checkpoint = checkpoint
+        self.verbose = verbose
+        self.seed = seed
+        self.history = []
+        self.best = None
+        self._batches = 0
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self._start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self._batches % self.every == 0:
+            self.evaluate_now(logs)
+
+    def evaluate_now(self, logs=None):
+        errors = evaluate_copy(self.model, seed=self.seed)
+        mean_error = float(np.mean(list(errors.values())))
+        row = {
+            "sequences": self._batches * self.batch_size,
+            "seconds": round(time.time() - (self._start or time.time()), 1),
+            "loss": float((logs or {}).get("loss", float("nan"))),
+            "mean_bit_errors": mean_error,
+            "max_bit_errors": float(max(errors.values())),
+        }
+        self.history.append(row)
+        if self.checkpoint is not None and (
+            self.best is None or mean_error < self.best["mean_bit_errors"]
+        ):
+            self.best = row
+            save_weights_atomically(self.model, self.checkpoint)
+        if self.verbose:
+            print(
+                f"sequences {row['sequences']:>8}  {row['seconds']:>7.0f} s  "
+                f"loss {row['loss']:.4f}  bit errors mean "
+                f"{mean_error:.3f} max {row['max_bit_errors']:.3f}",
+                flush=True,
+            )
+        return row
+
+
+def train_copy(
+    model,
+    sequences,
+    batch_size=16,
+    min_length=1,
+    max_length=20,
+    seed=0,
+    every=250,
+    checkpoint=None,
+    verbose=1,
+    callbacks=(),
+):
+    """Trains a compiled copy model on `sequences` generated sequences.
+
+    Returns the `CopyProgress` callback, whose `history` holds the
+    evaluations (sequences seen, bit errors on lengths 1 to 20).
+    """
+    sequences = validation.check_positive_int("sequences", sequences)
+    batch_size = validation.check_positive_int("batch_size", batch_size)
+    steps = max(1, sequences // batch_size)
+    progress = CopyProgress(
+        batch_size, every=min(every, steps), checkpoint=checkpoint, verbose=verbose
+    )
+    dataset = algorithmic.copy_dataset(
+        batch_size, min_length, max_length, seed=seed
+    ).prefetch(4)
+    model.fit(
+        dataset,
+        steps_per_epoch=steps,
+        epochs=1,
+        shuffle=False,  # an endless generated stream: nothing to shuffle
+        verbose=0,
+        callbacks=[progress, *callbacks],
+    )
+    return progress
+
+
+def save_weights_atomically(model, path):
+    """`model.save_weights(path)` through a temporary file renamed into place.
+
+    A reader (or a run interrupted while saving) sees the previous complete
+    file or the new one, never a half-written one.
+    """
+    path = pathlib.Path(path)
+    partial = path.with_name(f".{path.name[: -len('.weights.h5')]}.partial.weights.h5")
+    model.save_weights(partial)
+    os.replace(partial, path)
+    return path
