@@ -126,14 +126,14 @@ def check_tasks(tasks):
     expected = 'a task number 1 to 20, a list of them, or "all"'
     if isinstance(tasks, (str, bytes)) or not hasattr(tasks, "__iter__"):
         raise validation.invalid_argument("tasks", expected, tasks)
-    tasks = tuple(tasks)
+    values = tuple(tasks)
     if (
-        not tasks
-        or len(set(tasks)) != len(tasks)
-        or not all(validation.is_integer(t) and t in ALL_TASKS for t in tasks)
+        not values
+        or len(set(values)) != len(values)
+        or not all(validation.is_integer(t) and t in ALL_TASKS for t in values)
     ):
         raise validation.invalid_argument("tasks", expected, tasks)
-    return tuple(int(t) for t in tasks)
+    return tuple(int(t) for t in values)
 
 
 # === Reading ===

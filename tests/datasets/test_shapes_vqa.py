@@ -55,8 +55,10 @@ def test_same_seed_same_data_other_seed_other_data():
     first = shapes_vqa(30, seed=(3, 4), return_scenes=True)
     second = shapes_vqa(30, seed=(3, 4), return_scenes=True)
     other = shapes_vqa(30, seed=(3, 5), return_scenes=True)
-    for a, b in zip(first, second):
+    as_list = shapes_vqa(30, seed=[3, 4], return_scenes=True)
+    for a, b, c in zip(first, second, as_list):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
     assert not np.array_equal(first[0], other[0])
 
 
@@ -187,6 +189,8 @@ def test_encode_and_decode_questions():
         ({"question_types": "where"}, "question_types"),
         ({"seed": -1}, "seed"),
         ({"seed": 1.5}, "seed"),
+        ({"seed": (1, -1)}, "seed"),
+        ({"seed": ()}, "seed"),
     ],
 )
 def test_bad_arguments_name_the_argument(kwargs, argument):

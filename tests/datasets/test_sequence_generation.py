@@ -1,7 +1,8 @@
-"""Generated tasks: deterministic, well formed, and the metric by hand."""
+"""The Clockwork RNN's sequence generation: the waveform and its metric."""
 
 import numpy as np
 import pytest
+from testing_utils import assert_invalid_argument
 
 from keras_memory.datasets import normalized_mse, sequence_generation, waveform
 
@@ -55,44 +56,8 @@ def test_bad_arguments(kwargs, argument):
         waveform(**kwargs)
 
 
-def test_adding_problem_marks_two_steps_and_sums_them():
-    from keras_memory.datasets import ADDING_TARGET_VARIANCE, adding_problem
-
-    inputs, targets = adding_problem(500, length=50, seed=7)
-    assert inputs.shape == (500, 50, 2) and targets.shape == (500, 1)
-    values, markers = inputs[..., 0], inputs[..., 1]
-    np.testing.assert_array_equal(markers.sum(axis=1), 2.0)
-    first = markers.argmax(axis=1)
-    second = 49 - markers[:, ::-1].argmax(axis=1)
-    assert first.max() < 5 and second.min() >= 25  # first 10 %, last half
-    np.testing.assert_allclose(
-        targets[:, 0], (values * markers).sum(axis=1), rtol=1e-6, atol=1e-7
-    )
-    assert np.all(np.abs(values) <= 0.5)
-    assert np.var(targets) == pytest.approx(ADDING_TARGET_VARIANCE, rel=0.15)
-    again, _ = adding_problem(500, length=50, seed=7)
-    np.testing.assert_array_equal(inputs, again)
-
-
-def test_adding_problem_dataset_streams_repeatable_batches():
-    from keras_memory.datasets import adding_problem_dataset
-
-    def first_batches(seed):
-        return [x for x, _ in adding_problem_dataset(4, length=10, seed=seed).take(2)]
-
-    a, b = first_batches(3), first_batches(3)
-    assert a[0].shape == (4, 10, 2)
-    np.testing.assert_array_equal(a[1], b[1])
-    assert not np.array_equal(a[0], a[1])
-    assert not np.array_equal(a[0], first_batches(4)[0])
-
-
-@pytest.mark.parametrize(
-    "kwargs, argument",
-    [({"num_samples": 0}, "num_samples"), ({"length": 3}, "length"), ({"length": 2.5}, "length")],
-)
-def test_adding_problem_bad_arguments(kwargs, argument):
-    from keras_memory.datasets import adding_problem
-
-    with pytest.raises(ValueError, match=f"argument `{argument}`"):
-        adding_problem(**{"num_samples": 2, **kwargs})
+def test_bad_seeds():
+    np.testing.assert_array_equal(waveform(20, seed=np.int64(2)), waveform(20, seed=2))
+    for bad in (-1, 1.5, "0", None):
+        assert_invalid_argument(waveform, "seed", bad, 20, seed=bad)
+        assert_invalid_argument(sequence_generation, "seed", bad, 20, seed=bad)

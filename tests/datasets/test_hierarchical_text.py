@@ -94,6 +94,8 @@ def test_boundary_scores_by_hand():
     z = np.zeros(14)
     z[[3, 8, 12]] = 1.0
     assert boundary_scores(z, true)["f1"] == 1.0
+    # A NumPy integer tolerance is an integer too.
+    assert boundary_scores([4], [3], tolerance=np.int64(1))["matched"] == 1
     assert boundary_scores([], true)["f1"] == 0.0
 
 
@@ -105,6 +107,9 @@ def test_boundary_scores_by_hand():
         (lambda: language_model_windows(np.arange(10), 0), "sequence_length", "0"),
         (lambda: language_model_windows(np.arange(10), 10), "sequence_length", "10"),
         (lambda: boundary_scores([1], [1], tolerance=-1), "tolerance", "-1"),
+        (lambda: boundary_scores([1], [1], tolerance=1.5), "tolerance", "1.5"),
+        (lambda: hierarchical_text(2, seed=-1), "seed", "-1"),
+        (lambda: hierarchical_text(2, seed=2.0), "seed", "2.0"),
     ],
 )
 def test_bad_arguments_name_the_argument_and_value(call, argument, shown):
