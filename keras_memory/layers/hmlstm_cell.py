@@ -1,30 +1,16 @@
 """Hierarchical Multiscale LSTM cell (Chung, Ahn and Bengio, ICLR 2017)."""
 
 import math
-import numbers
 
 import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.ops import binary_step, hard_sigmoid
+from keras_memory.ops import binary_step, hard_sigmoid, straight_through
 
 # Gate blocks of every layer's pre-activation, in the paper's order
 # [f, i, o, g] (equation 6); layers below the top add one column for z~.
 _NUM_GATES = 4
-
-
-def _check_units_per_layer(value):
-    expected = "a list of at least two positive integers, one per layer"
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise validation.invalid_argument("units_per_layer", expected, value)
-    units = tuple(value)
-    if len(units) < 2 or not all(
-        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
-        for n in units
-    ):
-        raise validation.invalid_argument("units_per_layer", expected, value)
-    return tuple(int(n) for n in units)
 
 
 def check_slope(name, value):
@@ -34,25 +20,7 @@ def check_slope(name, value):
     grows; below 1 the straight-through gradient is flatter than the hard
     sigmoid the paper starts from.
     """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 1
-    ):
-        raise validation.invalid_argument(name, "a finite number >= 1", value)
-    return float(value)
-
-
-def _straight_through(forward_value, blend):
-    # forward_value exactly; the gradient of blend.
-    return ops.stop_gradient(forward_value) + (blend - ops.stop_gradient(blend))
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise validation.invalid_argument(name, "a boolean", value)
-    return value
+    return validation.check_number_in(name, value, 1.0, math.inf, high_open=True)
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
@@ -194,16 +162,18 @@ class HMLSTMCell(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.units_per_layer = _check_units_per_layer(units_per_layer)
+        self.units_per_layer = validation.check_positive_int_list(
+            "units_per_layer", units_per_layer, min_length=2
+        )
         self.initial_slope = check_slope("slope", slope)
-        self.return_boundaries = _check_bool("return_boundaries", return_boundaries)
+        self.return_boundaries = validation.check_bool("return_boundaries", return_boundaries)
         if output_module_units is not None:
             output_module_units = validation.check_positive_int(
                 "output_module_units", output_module_units
             )
         self.output_module_units = output_module_units
-        self.use_bias = _check_bool("use_bias", use_bias)
-        self.unit_forget_bias = _check_bool("unit_forget_bias", unit_forget_bias)
+        self.use_bias = validation.check_bool("use_bias", use_bias)
+        self.unit_forget_bias = validation.check_bool("unit_forget_bias", unit_forget_bias)
 
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.recurrent_initializer = keras.initializers.get(
@@ -405,11 +375,11 @@ class HMLSTMCell(keras.layers.Layer):
                 if copy is not None:
                     copy = ops.logical_and(copy, ops.logical_not(flush))
                     copy_weight = (1.0 - z_prev) * copy_weight
-            c = _straight_through(c, c_blend)
+            c = straight_through(c, c_blend)
             h = o * ops.tanh(c)
             if copy is not None:
                 h_blend = copy_weight * h_prev[layer] + (1.0 - copy_weight) * h
-                h = _straight_through(ops.where(copy, h_prev[layer], h), h_blend)
+                h = straight_through(ops.where(copy, h_prev[layer], h), h_blend)
 
             if layer < top:
                 # z^l_t = f_bound(hard_sigm(a s_z)), straight-through.

@@ -13,6 +13,7 @@ from keras_memory.ops import content_weighting
 from keras_memory.ops import erase_and_add
 from keras_memory.ops import hard_read
 from keras_memory.ops import interpolate
+from keras_memory.ops import log_probabilities
 from keras_memory.ops import overwrite
 from keras_memory.ops import residual_write
 from keras_memory.ops import sharpen
@@ -28,9 +29,6 @@ MEMORY_INITS = ("constant", "learned", "random")
 # as fast as a learned or random one, and keeps the cosine similarity away
 # from 0 / 0.
 CONSTANT_MEMORY_VALUE = 1e-6
-
-# Floor under a probability before its logarithm, as in `ops.hard_read`.
-_TINY = 1.1754943508222875e-38
 
 
 def is_feedforward_controller(controller):
@@ -544,12 +542,13 @@ class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
             read = hard_read(memory, probabilities, training=False)
             return read.values, read.indices, read.log_probs
         indices = self._sample_locations(probabilities, step_tensors)
-        values = ops.take_along_axis(memory, indices[:, :, None], axis=1)
-        p = probabilities
-        if keras.backend.standardize_dtype(p.dtype) in ("float16", "bfloat16"):
-            p = ops.cast(p, "float32")
-        log_p = ops.log(ops.maximum(p, _TINY))
-        log_probs = ops.take_along_axis(log_p, indices[:, :, None], axis=-1)[:, :, 0]
+        # Gathers as one-hot products, as in `ops.hard_read`: the gradient of
+        # `take_along_axis` is a BroadcastTo of a batch-dependent shape that
+        # XLA cannot compile for a partial batch inside the RNN loop.
+        chosen = ops.one_hot(indices, self.memory_size, dtype=memory.dtype)  # e_j
+        values = ops.matmul(chosen, memory)
+        log_p = log_probabilities(probabilities)  # as in `ops.hard_read`
+        log_probs = ops.sum(ops.cast(chosen, log_p.dtype) * log_p, axis=-1)
         return values, indices, ops.cast(log_probs, probabilities.dtype)
 
     # --- Step ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from keras_memory.ops.addressing import cosine_similarity
 from keras_memory.ops.addressing import erase_and_add
 from keras_memory.ops.addressing import hard_read
 from keras_memory.ops.addressing import interpolate
+from keras_memory.ops.addressing import log_probabilities
 from keras_memory.ops.addressing import overwrite
 from keras_memory.ops.addressing import residual_write
 from keras_memory.ops.addressing import sharpen
@@ -15,6 +16,7 @@ from keras_memory.ops.attention import masked_softmax
 from keras_memory.ops.position_encoding import position_encoding
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
+from keras_memory.ops.straight_through import straight_through
 from keras_memory.ops.straight_through import straight_through_round
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "hard_read",
     "hard_sigmoid",
     "interpolate",
+    "log_probabilities",
     "masked_softmax",
     "overwrite",
     "position_encoding",
@@ -33,5 +36,6 @@ __all__ = [
     "sharpen",
     "shift",
     "soft_read",
+    "straight_through",
     "straight_through_round",
 ]

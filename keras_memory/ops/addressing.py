@@ -518,6 +518,33 @@ def soft_read(memory, weights):
     return ops.matmul(weights, memory)
 
 
+def log_probabilities(probabilities):
+    """`log p`, floored at the smallest normal float32, in float32 at least.
+
+    The log-probabilities of a read distribution for sampling and for a
+    REINFORCE loss: `log max(p, 1.18e-38)`, so that `log p` is exact for
+    every normal `p`, is -87.3 (not -inf) at `p = 0`, and its gradient
+    `1 / p` stays finite. float16 and bfloat16 inputs are cast to float32
+    first (their own smallest normals would floor far higher).
+
+    Args:
+        probabilities: Non-negative float tensor of any shape.
+
+    Returns:
+        A tensor of the shape of `probabilities`, float32 for float16 and
+        bfloat16 inputs, else of their dtype.
+
+    Example:
+
+    >>> import numpy as np
+    >>> log_p = log_probabilities(np.array([1.0, 0.5, 0.0], "float32"))
+    >>> [round(float(v), 3) for v in ops.convert_to_numpy(log_p)]
+    [0.0, -0.693, -87.337]
+    """
+    probabilities = ops.convert_to_tensor(probabilities)
+    return ops.log(ops.maximum(_at_least_float32(probabilities), _TINY))
+
+
 def hard_read(memory, probabilities, training, seed=None):
     """Hard read of one location per head: `r = M_t(j)`.
 
@@ -569,7 +596,7 @@ def hard_read(memory, probabilities, training, seed=None):
             f"a tensor of shape {tuple(probabilities.shape)}."
         )
     dtype = probabilities.dtype
-    log_p = ops.log(ops.maximum(_at_least_float32(probabilities), _TINY))
+    log_p = log_probabilities(probabilities)
 
     def argmax():
         return ops.cast(ops.argmax(probabilities, axis=-1), "int32")
@@ -583,6 +610,10 @@ def hard_read(memory, probabilities, training, seed=None):
         indices = sample() if training else argmax()
     else:
         indices = ops.where(ops.cast(training, "bool"), sample(), argmax())
-    values = ops.take_along_axis(memory, indices[:, :, None], axis=1)
-    log_probs = ops.take_along_axis(log_p, indices[:, :, None], axis=-1)[:, :, 0]
+    # Gathers as one-hot products (exact): the gradient of `take_along_axis`
+    # is a BroadcastTo of a batch-dependent shape, which XLA cannot compile
+    # for a partial batch inside a recurrent loop.
+    chosen = ops.one_hot(indices, memory_size, dtype=memory.dtype)  # e_j
+    values = ops.matmul(chosen, memory)
+    log_probs = ops.sum(ops.cast(chosen, log_p.dtype) * log_p, axis=-1)
     return HardRead(values, indices, ops.cast(log_probs, dtype))

@@ -14,9 +14,37 @@ under XLA.
 from keras import ops
 
 
-def _straight_through(forward_value, x):
-    # forward_value exactly, with d/dx = 1: x - stop_gradient(x) is 0.
-    return ops.stop_gradient(forward_value) + (x - ops.stop_gradient(x))
+def straight_through(forward_value, surrogate):
+    """`forward_value` in the forward pass, the gradient of `surrogate` backward.
+
+    ```
+    y = stop_gradient(forward_value) + (surrogate - stop_gradient(surrogate))
+    ```
+
+    The general estimator behind the functions of this module: the bracket
+    is exactly zero, so `y` equals `forward_value` bit for bit, and
+    `dy/dθ = d surrogate/dθ`. `straight_through_round(x)` is
+    `straight_through(round(x), x)`; the HM-LSTM's COPY/UPDATE/FLUSH
+    selection is `straight_through(selected, blend)`, with `blend` the
+    same mixture weighted by the boundaries instead of selected by them.
+
+    Args:
+        forward_value: A tensor, the value of the result (no gradient flows
+            into it).
+        surrogate: A tensor broadcastable with `forward_value`, whose
+            gradient the result takes.
+
+    Returns:
+        A tensor of the broadcast shape, equal to `forward_value`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.array([0.2, 0.7], "float32")
+    >>> np.asarray(straight_through(np.round(x), 3.0 * x)).tolist()
+    [0.0, 1.0]
+    """
+    return ops.stop_gradient(forward_value) + (surrogate - ops.stop_gradient(surrogate))
 
 
 def straight_through_round(x):
@@ -39,7 +67,7 @@ def straight_through_round(x):
     <tf.Tensor: ... numpy=array([0., 0., 1., 1.], dtype=float32)>
     """
     x = ops.convert_to_tensor(x)
-    return _straight_through(ops.round(x), x)
+    return straight_through(ops.round(x), x)
 
 
 def hard_sigmoid(x, slope=1.0):
@@ -78,4 +106,4 @@ def binary_step(x, threshold=0.5):
     """
     x = ops.convert_to_tensor(x)
     step = ops.cast(ops.greater(x, threshold), x.dtype)
-    return _straight_through(step, x)
+    return straight_through(step, x)

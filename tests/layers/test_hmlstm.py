@@ -423,12 +423,12 @@ def test_stateful_reset_restarts_from_zero_boundaries():
 @pytest.mark.parametrize(
     "kwargs, argument, shown",
     [
-        ({"units_per_layer": []}, "units_per_layer", "[]"),
-        ({"units_per_layer": [4]}, "units_per_layer", "[4]"),
-        ({"units_per_layer": [4, 0]}, "units_per_layer", "[4, 0]"),
-        ({"units_per_layer": [4, -2]}, "units_per_layer", "[4, -2]"),
-        ({"units_per_layer": [4, 2.0]}, "units_per_layer", "[4, 2.0]"),
-        ({"units_per_layer": [4, True]}, "units_per_layer", "[4, True]"),
+        ({"units_per_layer": []}, "units_per_layer", "()"),
+        ({"units_per_layer": [4]}, "units_per_layer", "(4,)"),
+        ({"units_per_layer": [4, 0]}, "units_per_layer", "(4, 0)"),
+        ({"units_per_layer": [4, -2]}, "units_per_layer", "(4, -2)"),
+        ({"units_per_layer": [4, 2.0]}, "units_per_layer", "(4, 2.0)"),
+        ({"units_per_layer": [4, True]}, "units_per_layer", "(4, True)"),
         ({"units_per_layer": "42"}, "units_per_layer", "'42'"),
         ({"units_per_layer": 4}, "units_per_layer", "4"),
         ({"units_per_layer": [4, 2], "slope": 0.5}, "slope", "0.5"),

@@ -17,6 +17,7 @@ from keras_memory.ops.addressing import cosine_similarity
 from keras_memory.ops.addressing import erase_and_add
 from keras_memory.ops.addressing import hard_read
 from keras_memory.ops.addressing import interpolate
+from keras_memory.ops.addressing import log_probabilities
 from keras_memory.ops.addressing import overwrite
 from keras_memory.ops.addressing import residual_write
 from keras_memory.ops.addressing import sharpen
@@ -415,6 +416,23 @@ def test_low_precision_inputs_do_not_overflow(dtype):
 
 
 # --- Hard reads ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_log_probabilities_floor_and_dtype(dtype):
+    tiny = np.finfo(np.float32).tiny
+    p = tf.constant([0.5, 0.25, 1e-30, 0.0], "float32")
+    p_in = tf.cast(p, dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(p_in)
+        log_p = log_probabilities(p_in)
+    assert keras.backend.standardize_dtype(log_p.dtype) == "float32"
+    expected = np.log(np.maximum(_np(tf.cast(p_in, "float32")), tiny))
+    np.testing.assert_allclose(_np(log_p), expected, rtol=1e-6)
+    assert _np(log_p)[3] == pytest.approx(np.log(tiny))  # -87.3, not -inf
+    gradient = _np(tf.cast(tape.gradient(log_p, p_in), "float32"))
+    assert np.isfinite(gradient).all()
+    np.testing.assert_allclose(gradient[:2], [2.0, 4.0], rtol=1e-2)
 
 
 def test_hard_read_at_inference_returns_argmax_rows_exactly():

@@ -1,10 +1,13 @@
 """masked_softmax: a softmax whose padded positions are exactly zero."""
 
+import doctest
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from testing_utils import to_numpy
 
+import keras_memory.ops.attention
 from keras_memory.ops import masked_softmax
 from keras_memory.ops.attention import MASKED_SCORE
 
@@ -100,3 +103,9 @@ def test_masked_score_is_below_any_kept_score():
     mask = np.array([[True, False]])
     np.testing.assert_array_equal(to_numpy(masked_softmax(scores, mask)), [[1.0, 0.0]])
     assert MASKED_SCORE < -1e6
+
+
+def test_docstring_example_runs():
+    result = doctest.testmod(keras_memory.ops.attention)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -1,5 +1,8 @@
 """The MemN2N position encoding `l_kj` against the paper's formula."""
 
+import doctest
+import importlib
+
 import keras
 import numpy as np
 import pytest
@@ -63,3 +66,11 @@ def test_leading_dimensions_and_dtype():
         np.testing.assert_allclose(
             encoding[index][words], np_position_encoding(words.sum(), 5), atol=2e-3
         )
+
+
+def test_docstring_example_runs():
+    # `keras_memory.ops.position_encoding` is the function: import the module.
+    module = importlib.import_module("keras_memory.ops.position_encoding")
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_memory.ops import binary_step, hard_sigmoid, straight_through_round
+from keras_memory.ops import binary_step, hard_sigmoid, straight_through, straight_through_round
 
 VALUES = np.array([-1.3, 0.0, 0.1, 0.3, 0.4999, 0.5, 0.5001, 0.7, 0.9, 1.0, 2.6], "float32")
 
@@ -48,6 +48,31 @@ def test_hard_sigmoid_by_hand_and_its_gradient():
     inside = (expected > 0) & (expected < 1)
     np.testing.assert_allclose(gradient[inside], (WEIGHTS * slope / 2)[inside])
     np.testing.assert_array_equal(gradient[~inside], 0.0)
+
+
+def test_straight_through_takes_the_forward_value_and_the_surrogates_gradient():
+    # y = forward exactly; dy/dx = d surrogate / dx = 2x (surrogate x^2).
+    x = tf.constant(VALUES)
+    forward = tf.constant(np.sign(VALUES))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = straight_through(forward, tf.square(x))
+        weighted = tf.reduce_sum(y * WEIGHTS)
+    np.testing.assert_array_equal(y.numpy(), np.sign(VALUES))
+    np.testing.assert_allclose(tape.gradient(weighted, x).numpy(), 2 * VALUES * WEIGHTS, rtol=1e-6)
+
+
+def test_straight_through_selection_with_a_blend_gradient():
+    # The HM-LSTM's COPY: the previous value forward, the z-weighted blend backward.
+    z = tf.constant([0.0, 1.0, 0.3])
+    previous = tf.constant([1.0, 2.0, 3.0])
+    update = tf.constant([10.0, 20.0, 30.0])
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        selected = tf.where(z > 0.5, update, previous)
+        y = straight_through(selected, z * update + (1.0 - z) * previous)
+    np.testing.assert_array_equal(y.numpy(), [1.0, 20.0, 3.0])
+    np.testing.assert_allclose(tape.gradient(y, z).numpy(), [9.0, 18.0, 27.0])
 
 
 def test_boundary_detector_gradient_is_the_hard_sigmoids():
