@@ -1,7 +1,7 @@
 """General external memory cell: content/location addressing, soft/hard reads,
 overwrite/residual/erase-and-add writes, several heads."""
 
-import numbers
+import math
 
 import keras
 from keras import ops
@@ -46,7 +46,7 @@ def feedforward_output_size(controller):
     if isinstance(controller, keras.Sequential) and controller.layers:
         last = controller.layers[-1]
     units = getattr(last, "units", None)
-    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+    if not validation.is_integer(units) or units < 1:
         raise validation.invalid_argument(
             "controller",
             "an RNN cell, or a feed-forward layer with an integer `units` "
@@ -55,12 +55,6 @@ def feedforward_output_size(controller):
             controller,
         )
     return units
-
-
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise validation.invalid_argument(name, f"one of {choices}", value)
-    return value
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
@@ -261,19 +255,12 @@ class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
         self.units = validation.check_positive_int("units", units)
         self.memory_size = validation.check_positive_int("memory_size", memory_size)
         self.memory_width = validation.check_positive_int("memory_width", memory_width)
-        self.addressing = _check_choice("addressing", addressing, ADDRESSING_MODES)
-        self.reads = _check_choice("reads", reads, READ_MODES)
-        self.writes = _check_choice("writes", writes, WRITE_MODES)
+        self.addressing = validation.check_choice("addressing", addressing, ADDRESSING_MODES)
+        self.reads = validation.check_choice("reads", reads, READ_MODES)
+        self.writes = validation.check_choice("writes", writes, WRITE_MODES)
         self.read_heads = validation.check_positive_int("read_heads", read_heads)
         self.write_heads = validation.check_positive_int("write_heads", write_heads)
-        if (
-            isinstance(shift_range, bool)
-            or not isinstance(shift_range, numbers.Integral)
-            or shift_range < 0
-        ):
-            raise validation.invalid_argument(
-                "shift_range", "a non-negative integer", shift_range
-            )
+        shift_range = validation.check_int_at_least("shift_range", shift_range, 0)
         if self.addressing == "location" and 2 * shift_range + 1 > self.memory_size:
             raise validation.invalid_argument(
                 "shift_range",
@@ -281,24 +268,13 @@ class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
                 f"{self.memory_size} (a shift range below half the memory)",
                 shift_range,
             )
-        self.shift_range = int(shift_range)
-        if (
-            isinstance(clip_value, bool)
-            or not isinstance(clip_value, numbers.Real)
-            or not clip_value > 0  # also False for NaN
-            or clip_value == float("inf")
-        ):
-            raise validation.invalid_argument(
-                "clip_value", "a positive finite float", clip_value
-            )
-        self.clip_value = float(clip_value)
-        self.memory_init = _check_choice("memory_init", memory_init, MEMORY_INITS)
-        for name, value in (
-            ("return_access", return_access),
-            ("return_log_probs", return_log_probs),
-        ):
-            if not isinstance(value, bool):
-                raise validation.invalid_argument(name, "a boolean", value)
+        self.shift_range = shift_range
+        self.clip_value = validation.check_number_in(
+            "clip_value", clip_value, 0.0, math.inf, low_open=True, high_open=True
+        )
+        self.memory_init = validation.check_choice("memory_init", memory_init, MEMORY_INITS)
+        return_access = validation.check_bool("return_access", return_access)
+        return_log_probs = validation.check_bool("return_log_probs", return_log_probs)
         if return_log_probs and self.reads != "hard":
             raise validation.invalid_argument(
                 "return_log_probs",
@@ -308,11 +284,7 @@ class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
             )
         self.return_access = return_access
         self.return_log_probs = return_log_probs
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-        ):
-            raise validation.invalid_argument("seed", "an integer or None", seed)
-        self.seed = None if seed is None else int(seed)
+        self.seed = validation.check_seed(seed, allow_none=True)
         # Hard reads only: the draws of j.
         self.seed_generator = (
             keras.random.SeedGenerator(self.seed) if self.reads == "hard" else None

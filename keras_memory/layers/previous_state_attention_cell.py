@@ -16,12 +16,6 @@ QUERIES = ("input_and_state", "input", "state")
 ATTENDED_STATES = ("all", "first")
 
 
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise validation.invalid_argument(name, f"one of {choices}", value)
-    return value
-
-
 def _recency_indices(window):
     """`idx[k, j] = (j + k) mod K`: row k of the one-hot pointer, rotated."""
     k = np.arange(window)
@@ -159,9 +153,9 @@ class PreviousStateAttentionCell(
         self._cell_state_sizes = cell_wrapper.state_sizes(cell)
         self._cell_output_size = cell_wrapper.output_size(cell)
         self.window = validation.check_positive_int("window", window)
-        self.score = _check_choice("score", score, SCORES)
-        self.query = _check_choice("query", query, QUERIES)
-        self.attended_states = _check_choice(
+        self.score = validation.check_choice("score", score, SCORES)
+        self.query = validation.check_choice("query", query, QUERIES)
+        self.attended_states = validation.check_choice(
             "attended_states", attended_states, ATTENDED_STATES
         )
         if attention_units is not None:
@@ -169,11 +163,7 @@ class PreviousStateAttentionCell(
                 "attention_units", attention_units
             )
         self.attention_units = attention_units
-        if not isinstance(return_attention, bool):
-            raise validation.invalid_argument(
-                "return_attention", "a boolean", return_attention
-            )
-        self.return_attention = return_attention
+        self.return_attention = validation.check_bool("return_attention", return_attention)
         try:
             self.kernel_initializer = keras.initializers.get(kernel_initializer)
         except (ValueError, TypeError):
@@ -238,10 +228,18 @@ class PreviousStateAttentionCell(
     def _scores(self, query, keys):
         """`e_{t,k}` for every slot: query `(batch, Q)`, keys `(batch, K, H)`."""
         projected_query = ops.matmul(query, self.query_kernel)  # W_q q_t
-        projected_keys = ops.matmul(keys, self.key_kernel)  # W_k h_{t-k}
+        # W_k h_{t-k} as one 2D matmul over (batch * K) rows: a 3D-by-2D
+        # matmul is a Tensordot whose gradient transpose XLA cannot compile
+        # for a partial batch inside the RNN loop.
+        window, key_size = keys.shape[1], keys.shape[2]
+        units = self.key_kernel.shape[-1]
+        projected_keys = ops.reshape(
+            ops.matmul(ops.reshape(keys, (-1, key_size)), self.key_kernel),
+            (-1, window, units),
+        )
         if self.score == "additive":
             hidden = ops.tanh(projected_query[:, None, :] + projected_keys)
-            return ops.matmul(hidden, self.score_vector)[..., 0]
+            return ops.sum(hidden * self.score_vector[:, 0], axis=-1)  # v^T tanh(.)
         dot = ops.sum(projected_query[:, None, :] * projected_keys, axis=-1)
         return dot / math.sqrt(self.key_kernel.shape[-1])  # / sqrt(A)
 
