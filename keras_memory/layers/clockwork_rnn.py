@@ -22,10 +22,10 @@ class ClockworkRNN(keras.layers.RNN):
             Default: `None`, the exponential periods `1, 2, 4, ...`.
         num_modules: Number of modules when `periods` is `None`.
             Default: `None`, meaning 4.
-        activation, use_bias, kernel_initializer, recurrent_initializer,
-        bias_initializer, kernel_regularizer, recurrent_regularizer,
-        bias_regularizer, kernel_constraint, recurrent_constraint,
-        bias_constraint: As in `ClockworkRNNCell`.
+        activation, use_bias: As in `ClockworkRNNCell`.
+        kernel_initializer, recurrent_initializer, bias_initializer: As in `ClockworkRNNCell`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: As in `ClockworkRNNCell`.
+        kernel_constraint, recurrent_constraint, bias_constraint: As in `ClockworkRNNCell`.
         return_sequences: Boolean, whether to return every step's output.
             Default: `False`.
         return_state: Boolean, whether to also return the final states

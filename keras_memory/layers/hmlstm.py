@@ -34,10 +34,10 @@ class HMLSTM(keras.layers.RNN):
             `z^1, ..., z^{L-1}`. Default: `False`.
         output_module_units: `None` or positive integer, the size of the
             gated output module `h^e_t`. Default: `None` (no module).
-        use_bias, unit_forget_bias, kernel_initializer,
-        recurrent_initializer, bias_initializer, kernel_regularizer,
-        recurrent_regularizer, bias_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint: As in `HMLSTMCell`.
+        use_bias, unit_forget_bias: As in `HMLSTMCell`.
+        kernel_initializer, recurrent_initializer, bias_initializer: As in `HMLSTMCell`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: As in `HMLSTMCell`.
+        kernel_constraint, recurrent_constraint, bias_constraint: As in `HMLSTMCell`.
         return_sequences: Boolean, whether to return every step's output.
             Default: `False`.
         return_state: Boolean, whether to also return the final states

@@ -30,8 +30,9 @@ class MemoryRNN(keras.layers.RNN):
     it.
 
     Args:
-        controller, units, memory_size, memory_width, addressing, reads,
-        writes, read_heads, write_heads, shift_range, clip_value,
+        controller, units, memory_size, memory_width: As in `MemoryCell`.
+        addressing, reads, writes: As in `MemoryCell`.
+        read_heads, write_heads, shift_range, clip_value: As in `MemoryCell`.
         memory_init, seed: As in `MemoryCell`.
         return_access: Boolean; also return the read weightings
             `(batch, timesteps, read_heads, N)` (one-hot for hard reads) and

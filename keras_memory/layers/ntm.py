@@ -18,9 +18,9 @@ class NTM(MemoryRNN):
     has no access options.
 
     Args:
-        controller, units, memory_size, memory_width, read_heads,
-        write_heads, shift_range, clip_value, memory_init, seed: As in
-            `NTMCell`.
+        controller, units, memory_size, memory_width: As in `NTMCell`.
+        read_heads, write_heads, shift_range, clip_value: As in `NTMCell`.
+        memory_init, seed: As in `NTMCell`.
         return_access: Boolean; also return the read weightings
             `(batch, timesteps, read_heads, N)` and the write weightings
             `(batch, timesteps, write_heads, N)` of every step (whatever

@@ -22,7 +22,8 @@ class PreviousStateAttention(keras.layers.RNN):
     split from the cell's output.
 
     Args:
-        cell, window, score, query, attended_states, attention_units,
+        cell, window, score, query: As in `PreviousStateAttentionCell`.
+        attended_states, attention_units: As in `PreviousStateAttentionCell`.
         kernel_initializer: As in `PreviousStateAttentionCell`.
         return_attention: Boolean; also return the attention weights
             `(batch, timesteps, K)` of every step (whatever
