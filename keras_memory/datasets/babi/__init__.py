@@ -70,11 +70,6 @@ from keras_memory.datasets.babi.vocabulary import (
     vectorize,
 )
 
-# The private names of the former module, until their last callers move to
-# the public ones.
-_check_tasks = check_tasks
-_check_vocabulary = check_vocabulary
-
 __all__ = [
     "ALL_TASKS",
     "BabiArrays",

@@ -54,6 +54,7 @@ import dataclasses
 import inspect
 
 import numpy as np
+import tensorflow as tf
 import tensorflow_datasets as tfds
 from etils import epath
 
@@ -235,8 +236,14 @@ def to_examples(dataset):
     Returns:
         A list of `babi.BabiExample`.
     """
+    if isinstance(dataset, tf.data.Dataset):
+        dataset = tfds.as_numpy(dataset)
     examples = []
-    for example in tfds.as_numpy(dataset):
+    for example in dataset:
+        example = {
+            key: value.numpy() if tf.is_tensor(value) else value
+            for key, value in example.items()
+        }
         examples.append(
             babi.BabiExample(
                 story=tuple(_text(s) for s in example["story"]),
