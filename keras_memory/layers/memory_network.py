@@ -255,37 +255,18 @@ class MemoryNetwork(keras.layers.Layer):
         )
         self.hops = validation.check_positive_int("hops", hops)
         self.memory_size = validation.check_positive_int("memory_size", memory_size)
-        if weight_tying not in WEIGHT_TYINGS:
-            raise validation.invalid_argument(
-                "weight_tying", f"one of {WEIGHT_TYINGS}", weight_tying
-            )
-        self.weight_tying = weight_tying
-        if encoding not in ENCODINGS:
-            raise validation.invalid_argument(
-                "encoding", f"one of {ENCODINGS}", encoding
-            )
-        self.encoding = encoding
-        for name, value in (
-            ("temporal_encoding", temporal_encoding),
-            ("linear_start", linear_start),
-            ("return_attention", return_attention),
-        ):
-            if not isinstance(value, bool):
-                raise validation.invalid_argument(name, "a boolean", value)
+        self.weight_tying = validation.check_choice(
+            "weight_tying", weight_tying, WEIGHT_TYINGS
+        )
+        self.encoding = validation.check_choice("encoding", encoding, ENCODINGS)
+        temporal_encoding = validation.check_bool("temporal_encoding", temporal_encoding)
+        linear_start = validation.check_bool("linear_start", linear_start)
+        return_attention = validation.check_bool("return_attention", return_attention)
         self.temporal_encoding = temporal_encoding
-        if nonlinearity not in NONLINEARITIES:
-            raise validation.invalid_argument(
-                "nonlinearity", f"one of {NONLINEARITIES}", nonlinearity
-            )
-        self.nonlinearity = nonlinearity
-        if (
-            isinstance(random_noise, bool)
-            or not isinstance(random_noise, (int, float))
-            or not 0.0 <= random_noise < 1.0
-        ):
-            raise validation.invalid_argument(
-                "random_noise", "a float in [0, 1)", random_noise
-            )
+        self.nonlinearity = validation.check_choice(
+            "nonlinearity", nonlinearity, NONLINEARITIES
+        )
+        random_noise = validation.check_fraction("random_noise", random_noise)
         if random_noise > 0 and not temporal_encoding:
             raise validation.invalid_argument(
                 "random_noise",
@@ -293,11 +274,9 @@ class MemoryNetwork(keras.layers.Layer):
                 "temporal rows, and there are none)",
                 random_noise,
             )
-        self.random_noise = float(random_noise)
+        self.random_noise = random_noise
         self.return_attention = return_attention
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise validation.invalid_argument("seed", "an integer or None", seed)
-        self.seed = seed
+        self.seed = validation.check_seed(seed, allow_none=True)
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer or keras.initializers.RandomNormal(stddev=0.1)
         )

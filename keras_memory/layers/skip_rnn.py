@@ -82,12 +82,7 @@ class SkipRNN(keras.layers.RNN):
         unroll=False,
         **kwargs,
     ):
-        if isinstance(budget_weight, bool) or not isinstance(
-            budget_weight, (int, float)
-        ) or budget_weight < 0:
-            raise validation.invalid_argument(
-                "budget_weight", "a non-negative float", budget_weight
-            )
+        budget_weight = validation.check_non_negative_finite("budget_weight", budget_weight)
         if return_gates and not return_sequences:
             raise ValueError(
                 "Received an invalid value for argument `return_gates`: the "

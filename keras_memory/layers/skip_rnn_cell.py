@@ -105,15 +105,13 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         self.cell = cell_wrapper.check_cell(cell)
         self._inner_state_sizes = cell_wrapper.state_sizes(cell)
         self._inner_output_size = cell_wrapper.output_size(cell)
-        if isinstance(inference_threshold, bool) or not isinstance(
-            inference_threshold, (int, float)
-        ) or not 0.0 < inference_threshold < 1.0:
-            raise validation.invalid_argument(
-                "inference_threshold", "a float in (0, 1)", inference_threshold
-            )
-        self.return_gates = bool(return_gates)
-        self.inference_threshold = float(inference_threshold)
-        self.skip_inference_computation = bool(skip_inference_computation)
+        self.inference_threshold = validation.check_number_in(
+            "inference_threshold", inference_threshold, 0.0, 1.0, low_open=True, high_open=True
+        )
+        self.return_gates = validation.check_bool("return_gates", return_gates)
+        self.skip_inference_computation = validation.check_bool(
+            "skip_inference_computation", skip_inference_computation
+        )
         self.update_kernel_initializer = keras.initializers.get(
             update_kernel_initializer
         )

@@ -125,26 +125,10 @@ class StackedAttention(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = validation.check_positive_int("units", units)
         self.hops = validation.check_positive_int("hops", hops)
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0.0 <= dropout < 1.0
-        ):
-            raise validation.invalid_argument(
-                "dropout", "a float in [0, 1)", dropout
-            )
-        self.dropout = float(dropout)
-        if not isinstance(use_bias, bool):
-            raise validation.invalid_argument("use_bias", "a boolean", use_bias)
-        self.use_bias = use_bias
-        if not isinstance(return_attention, bool):
-            raise validation.invalid_argument(
-                "return_attention", "a boolean", return_attention
-            )
-        self.return_attention = return_attention
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise validation.invalid_argument("seed", "an integer or None", seed)
-        self.seed = seed
+        self.dropout = validation.check_fraction("dropout", dropout)
+        self.use_bias = validation.check_bool("use_bias", use_bias)
+        self.return_attention = validation.check_bool("return_attention", return_attention)
+        self.seed = validation.check_seed(seed, allow_none=True)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)

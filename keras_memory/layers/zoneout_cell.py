@@ -1,45 +1,14 @@
 """Zoneout wrapper for recurrent cells (Krueger et al., ICLR 2017)."""
 
 import copy
-import numbers
 
 import keras
 from keras import ops
-
 
 from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
 from keras_memory.layers._utils import random
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
-
-
-def _check_rate(name, value):
-    """Returns `value` as a float in [0, 1], or raises."""
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not 0.0 <= value <= 1.0  # also False for NaN
-    ):
-        raise validation.invalid_argument(
-            name, "a probability, a number between 0 and 1", value
-        )
-    return float(value)
-
-
-def _check_seed(value):
-    if value is None:
-        return None
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise validation.invalid_argument("seed", "None or an integer", value)
-    return int(value)
-
-
-def _check_cell(cell):
-    # Shared with SkipRNNCell: a Keras cell (not a whole RNN layer) whose
-    # state_size is an int or a flat list of ints.
-    cell_wrapper.check_cell(cell)
-    cell_wrapper.state_sizes(cell)
-    return cell
 
 
 def _as_list(sizes_or_states):
@@ -147,10 +116,13 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
 
     def __init__(self, cell, zoneout_h=0.0, zoneout_c=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.cell = _check_cell(cell)
-        self.zoneout_h = _check_rate("zoneout_h", zoneout_h)
-        self.zoneout_c = _check_rate("zoneout_c", zoneout_c)
-        self.seed = _check_seed(seed)
+        # A Keras cell (not a whole RNN layer) whose state_size is an int or
+        # a flat list of ints, as for SkipRNNCell.
+        self.cell = cell_wrapper.check_cell(cell)
+        cell_wrapper.state_sizes(cell)
+        self.zoneout_h = validation.check_probability("zoneout_h", zoneout_h)
+        self.zoneout_c = validation.check_probability("zoneout_c", zoneout_c)
+        self.seed = validation.check_seed(seed, allow_none=True)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         # The key drawn for the current sequence on JAX (see
         # `get_dropout_mask`); None outside `keras.layers.RNN`'s loop.
