@@ -1,6 +1,16 @@
 """keras_memory: neural memory and multiscale recurrence for Keras 3."""
 
-from keras_memory import layers
-from keras_memory.version import __version__
+import os as _os
+import sys as _sys
+
+if _sys.argv and _os.path.basename(_sys.argv[0]).startswith("keras-memory"):
+    # The `keras-memory` command: TensorFlow is imported quietly, before the
+    # layers below import it (its start-up lines are not the user's business).
+    from keras_memory.cli import quiet_tensorflow as _quiet_tensorflow
+
+    _quiet_tensorflow()
+
+from keras_memory import layers  # noqa: E402
+from keras_memory.version import __version__  # noqa: E402
 
 __all__ = ["__version__", "layers"]

@@ -1,9 +1,11 @@
 """The `keras-memory` command: demo, train, evaluate, export and info.
 
-Importing `keras_memory` imports Keras (it registers the layers for
-`.keras` loading), so even `--help` takes the few seconds of a TensorFlow
-import; the heavier modules (export, recipes, matplotlib) load only in the
-subcommand that needs them.
+The command parses its arguments and prints what a recipe
+(`keras_memory.recipes`) returns; tables go through the one formatter,
+`keras_memory.applications.tables.format_table`. TensorFlow is imported
+quietly (`quiet_tensorflow`) before anything else imports it: the
+`keras-memory` script calls it from `keras_memory/__init__.py`, ahead of
+the layers. Ctrl-C ends a command with one line and exit status 130.
 """
 
 import argparse
@@ -13,20 +15,37 @@ import pathlib
 import sys
 
 DEMO_RECIPE = "ntm-copy"
-
-# Recipes that train on files the user gives (`--data DIR`) rather than on a
-# generated task; they have no demo (nothing to train on without the files).
-BABI_RECIPE = "babi"
-DATA_RECIPES = {
-    BABI_RECIPE: (
-        "End-to-End Memory Network (PE LS RN) answers bAbI questions "
-        "(Sukhbaatar et al. 2015); needs --data DIR of qa*_train.txt files."
-    ),
-}
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
-def _quiet_tensorflow():
+def quiet_tensorflow():
+    """Silences TensorFlow's C++ logging, from before its first import.
+
+    `TF_CPP_MIN_LOG_LEVEL=3` (kept if the user set another value) hides
+    the logs written after TensorFlow's start (`cuInit` errors, CPU
+    feature notes); the few it writes while loading, before its logging
+    reads that variable (oneDNN, CUDA driver lookup), are hidden by
+    importing it with the process' stderr sent to /dev/null. Python errors
+    of the import still show: they are raised after stderr is back.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _positive_int(text):
@@ -43,9 +62,23 @@ def _print_header(text):
     print(f"\n== {text} ==", flush=True)
 
 
+def print_report(report, output_format="table"):
+    """Prints a recipe's `Report`: its lines, its table and its notes, or JSON."""
+    if output_format == "json":
+        print(json.dumps(report.data))
+        return
+    from keras_memory.applications.tables import format_table
+
+    for line in report.lines:
+        print(line)
+    if report.table is not None:
+        print(format_table(*report.table))
+    for line in report.notes:
+        print(line)
+
+
 def run_demo(args):
     """Train, measure, export for TF Serving, reload without us, plot."""
-    _quiet_tensorflow()
     import keras
     import numpy as np
 
@@ -57,6 +90,12 @@ def run_demo(args):
     from keras_memory.recipes import get_recipe
 
     recipe = get_recipe(args.recipe)
+    if not recipe.has_demo:
+        raise ValueError(
+            f"Received an invalid value for argument `--recipe`: {recipe.name!r} "
+            f"trains on files given with --data and has no demo; use "
+            f"`keras-memory train {recipe.name} --data DIR`."
+        )
     output_dir = pathlib.Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
@@ -109,23 +148,6 @@ def run_demo(args):
     return 0
 
 
-def _check_babi_data(data, split="train"):
-    """`data` as a path holding `qa*_{split}.txt` files, or raises ValueError."""
-    if data is None:
-        raise ValueError(
-            "Received no value for argument `--data`, expected the folder of "
-            f"the bAbI files (qa1_single-supporting-fact_{split}.txt, ...)."
-        )
-    directory = pathlib.Path(data)
-    if not any(directory.glob(f"qa*_*_{split}.txt")):
-        raise ValueError(
-            "Received an invalid value for argument `--data`, expected a "
-            f"folder with bAbI files qa*_{split}.txt, got {str(data)!r} "
-            f"({'no such folder' if not directory.is_dir() else 'no such file in it'})."
-        )
-    return directory
-
-
 def _babi_task(text):
     if text == "all":
         return text
@@ -138,164 +160,51 @@ def _babi_task(text):
     return task
 
 
-def run_train_babi(args):
-    """`keras-memory train babi --data DIR`: the paper's bAbI training."""
-    directory = _check_babi_data(args.data, "train")
-    output = pathlib.Path(args.output or "memn2n_babi/babi.weights.h5")
-    if not output.name.endswith(".weights.h5"):
-        raise ValueError(
-            "Received an invalid value for argument `--output`, expected a "
-            "path ending in .weights.h5 (written with vocabulary.json and "
-            f"metadata.json beside it), got {str(output)!r}."
-        )
-    from keras_memory.applications import memn2n_babi
-
-    # "all": every task with a training file in DIR (the 20 of the
-    # distribution, or the few a user has).
-    tasks = args.task or sorted(memn2n_babi.find_task_files(directory, "train"))
-    epochs = args.epochs or memn2n_babi.JOINT_EPOCHS
-    result = memn2n_babi.train_babi(
-        directory,
-        tasks=tasks,
-        epochs=epochs,
-        halving_epochs=min(memn2n_babi.JOINT_HALVING_EPOCHS, max(1, epochs // 4)),
-        seed=args.seed,
-        jit_compile=not args.no_jit,
-        output=output,
-        verbose=2,
-    )
-    print("\nValidation error per task (the held-out 10% of the training files):")
-    print(memn2n_babi.format_error_table(result["validation_errors"]))
-    print(f"Saved {output}, and vocabulary.json and metadata.json beside it")
-    return 0
+# Options of `train` that only some recipes take (`Recipe.options`).
+RECIPE_OPTIONS = ("data", "task", "no_jit")
 
 
 def run_train(args):
-    if args.recipe == BABI_RECIPE:
-        return run_train_babi(args)
-    for option in ("data", "task", "no_jit"):
-        if getattr(args, option) not in (None, False):
-            option = option.replace("_", "-")
-            raise ValueError(
-                f"Received an invalid value for argument `--{option}`: it is "
-                f"for `keras-memory train {BABI_RECIPE}` only, got it with "
-                f"{args.recipe!r}."
-            )
-    _quiet_tensorflow()
-    import keras
+    """`keras-memory train NAME`: the recipe trains; its report is printed."""
+    from keras_memory.recipes import get_recipe
 
-    from keras_memory.recipes import available_recipes, get_recipe
-
-    if args.recipe not in available_recipes():
-        raise ValueError(
-            f"Received an invalid value for argument `name`, expected one of "
-            f"{sorted([*available_recipes(), *DATA_RECIPES])}, got {args.recipe!r}."
-        )
     recipe = get_recipe(args.recipe)
-    keras.utils.set_random_seed(args.seed)
-    epochs = args.epochs or recipe.default_epochs
-    output = pathlib.Path(args.output or f"{recipe.name}.keras")
-    if not output.name.endswith((".keras", ".weights.h5")):
+    for option in RECIPE_OPTIONS:
+        if getattr(args, option) not in (None, False) and option not in recipe.options:
+            flag = "--" + option.replace("_", "-")
+            takers = _recipes_taking(option)
+            raise ValueError(
+                f"Received an invalid value for argument `{flag}`: it is for "
+                f"`keras-memory train {'/'.join(takers)}` only, got it with {recipe.name!r}."
+            )
+    if recipe.needs_data and args.data is None:
         raise ValueError(
-            "Received an invalid value for argument `--output`, expected a "
-            f"path ending in .keras or .weights.h5, got {str(output)!r}."
+            f"Received no value for argument `--data`, expected {recipe.data_description}."
         )
-    model = recipe.build_model()
-    recipe.train(model, epochs, verbose=1)
-    metric = recipe.evaluate(model)
-    print(f"{recipe.metric_name}: {metric:.4f}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.name.endswith(".weights.h5"):
-        # Weights for an application, with what produced them beside.
-        model.save_weights(output)
-        metadata = {
-            "recipe": recipe.name,
-            "epochs": epochs,
-            "seed": args.seed,
-            "metric_name": recipe.metric_name,
-            "metric": metric,
-            "keras_version": keras.__version__,
-            "backend": keras.backend.backend(),
-        }
-        metadata_path = output.with_name("metadata.json")
-        metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
-        print(f"Saved {output} and {metadata_path}")
-    else:
-        model.save(output)
-        print(f"Saved {output}")
+    print_report(recipe.train_command(args))
     return 0
 
 
+def _recipes_taking(option):
+    from keras_memory.recipes import available_recipes
+
+    return [name for name, recipe in available_recipes().items() if option in recipe.options]
+
+
 def run_evaluate(args):
-    """`keras-memory evaluate babi --data DIR`: per-task error, paper's layout.
+    """`keras-memory evaluate NAME`: the recipe's evaluation, as a table or JSON."""
+    from keras_memory.recipes import get_recipe
 
-    With shipped weights every task is answered by the shipped per-task
-    model where there is one (it beat the joint model on validation) and
-    by the joint model elsewhere; `--joint-only` uses the joint model for
-    all. A `--weights` file is one model for every task.
-    """
-    directory = _check_babi_data(
-        args.data, "train" if args.split == "validation" else args.split
-    )
-    _quiet_tensorflow()
-    from keras_memory.applications import memn2n_babi
-
-    weights = args.weights or "babi-en-1k"
-    shipped = weights in memn2n_babi.SHIPPED_WEIGHTS
-    if not shipped and not pathlib.Path(weights).is_file():
+    recipe = get_recipe(args.what)
+    if recipe.needs_data and args.data is None:
         raise ValueError(
-            "Received an invalid value for argument `--weights`, expected "
-            f"one of {sorted(memn2n_babi.SHIPPED_WEIGHTS)} or a .weights.h5 "
-            f"file, got {weights!r}."
+            f"Received no value for argument `--data`, expected {recipe.data_description}."
         )
-    vocabulary = memn2n_babi.load_vocabulary(weights)
-    labels = None
-    if shipped:
-        per_task = {} if args.joint_only else memn2n_babi.per_task_weights(weights)
-        tasks = sorted(
-            memn2n_babi.find_task_files(
-                directory, "train" if args.split == "validation" else args.split
-            )
-        )
-        model = memn2n_babi.babi_models(weights, tasks, per_task=not args.joint_only)
-        labels = {task: "per-task" if task in per_task else "joint" for task in tasks}
-        what = f"{weights}, joint only" if args.joint_only else (
-            f"{weights}, per-task weights on tasks "
-            f"{', '.join(str(t) for t in sorted(per_task) if t in tasks) or 'none'}, "
-            "joint elsewhere"
-        )
-    else:
-        model = memn2n_babi.MemN2NbAbI(weights=weights, vocabulary=vocabulary)
-        what = weights
-    errors = memn2n_babi.evaluate_babi(model, directory, args.split, vocabulary)
-    summary = memn2n_babi.summarize_errors(errors)
-    if args.format == "json":
-        print(json.dumps(summary))
-        return 0
-    from keras_memory.datasets.babi import TASK_NAMES
-
-    paper = memn2n_babi.PAPER_ERRORS["PE LS RN joint"]
-    column = f"{'Model':<9}" if labels is not None else ""
-    print(f"MemN2N ({what}) on the {args.split} split of {directory}")
-    print(f"{'Task':<31}{'Error (%)':>10}  {'Failed':<7}{column}{'Paper (%)':>10}")
-    for task, row in summary["tasks"].items():
-        name = f"{task}: {TASK_NAMES[int(task)]}"
-        failed = "yes" if row["failed"] else ""
-        label = f"{labels[int(task)]:<9}" if labels is not None else ""
-        print(f"{name:<31}{row['error']:>10.1f}  {failed:<7}{label}{paper[int(task)]:>10.1f}")
-    shown = [paper[int(task)] for task in summary["tasks"]]
-    pad = " " * len(column)
-    print(f"{'Mean error (%)':<31}{summary['mean_error']:>10.1f}  {'':<7}{pad}{sum(shown) / len(shown):>10.1f}")
-    print(
-        f"{'Failed tasks (error > 5%)':<31}{summary['failed_tasks']:>10d}  {'':<7}{pad}"
-        f"{sum(e > memn2n_babi.FAILED_ERROR for e in shown):>10d}"
-    )
-    print("Paper: Sukhbaatar et al. 2015, table 1, MemN2N PE LS RN joint, 1k, test error.")
+    print_report(recipe.run_evaluate(args), args.format)
     return 0
 
 
 def run_export(args):
-    _quiet_tensorflow()
     import keras
 
     import keras_memory  # noqa: F401  (registers the layers for loading)
@@ -317,15 +226,11 @@ def run_info(args):
     from keras_memory import applications, layers
     from keras_memory.recipes import available_recipes
 
-    recipes = available_recipes()
     info = {
         "version": keras_memory.__version__,
         "layers": list(layers.__all__),
         "applications": list(applications.__all__),
-        "recipes": {
-            **{name: r.description for name, r in recipes.items()},
-            **DATA_RECIPES,
-        },
+        "recipes": {name: r.description for name, r in available_recipes().items()},
     }
     if args.format == "json":
         print(json.dumps(info, indent=2))
@@ -368,10 +273,17 @@ def build_parser():
     demo.add_argument(
         "--epochs",
         type=_positive_int,
-        help="train from scratch for this many epochs; default: the shipped weights, or the recipe's epochs",
+        help=(
+            "train from scratch for this many epochs; default: the shipped "
+            "weights, or the recipe's epochs"
+        ),
     )
-    demo.add_argument("--output-dir", default="demo_output", help="model and figure; default: demo_output")
-    demo.add_argument("--serving-dir", default="serving", help="TF Serving base directory; default: serving")
+    demo.add_argument(
+        "--output-dir", default="demo_output", help="model and figure; default: demo_output"
+    )
+    demo.add_argument(
+        "--serving-dir", default="serving", help="TF Serving base directory; default: serving"
+    )
     demo.add_argument("--seed", type=int, default=0, help="default: 0")
     demo.set_defaults(handler=run_demo)
 
@@ -386,8 +298,12 @@ def build_parser():
             "metadata.json beside it."
         ),
     )
-    train.add_argument("recipe", help="recipe name (see `keras-memory info`), or babi")
-    train.add_argument("--epochs", type=_positive_int, help="default: the recipe's (babi: 60)")
+    train.add_argument("recipe", help="recipe name (see `keras-memory info`)")
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="default: the recipe's (babi: the paper's, 60 joint, 100 with one --task)",
+    )
     train.add_argument(
         "--output",
         help=(
@@ -429,7 +345,7 @@ def build_parser():
             "the stories of the qa*_train.txt files held out in training."
         ),
     )
-    evaluate.add_argument("what", choices=(BABI_RECIPE,), help="what to evaluate: babi")
+    evaluate.add_argument("what", choices=_evaluated_recipes(), help="what to evaluate: babi")
     evaluate.add_argument("--data", help="folder of the bAbI files (required)")
     evaluate.add_argument(
         "--split", choices=("test", "train", "validation"), default="test",
@@ -475,13 +391,37 @@ def build_parser():
     return parser
 
 
+def _evaluated_recipes():
+    from keras_memory.recipes import available_recipes
+
+    return tuple(
+        name for name, recipe in available_recipes().items() if recipe.run_evaluate is not None
+    )
+
+
 def main(argv=None):
+    quiet_tensorflow()
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except (ValueError, FileExistsError, FileNotFoundError) as error:
         print(f"keras-memory {args.command}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:
+        # Ctrl-C: one line, no traceback; files already written (weights,
+        # checkpoints renamed into place) stay as they are.
+        kept = f"; {interrupt}" if str(interrupt) else ""
+        print(
+            f"\nkeras-memory {args.command}: interrupted (Ctrl-C){kept}",
+            file=sys.stderr,
+            flush=True,
+        )
+        if argv is None:
+            # As the command: skip the interpreter's teardown, where
+            # TensorFlow's input threads can hold the exit for many seconds.
+            sys.stdout.flush()
+            os._exit(INTERRUPTED)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

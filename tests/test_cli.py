@@ -2,8 +2,11 @@
 
 import json
 import os
+import pathlib
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -136,3 +139,50 @@ def test_train_writes_weights_with_metadata(tmp_path):
 def test_train_output_must_be_keras_or_weights(capsys):
     assert cli.main(["train", "clockwork-waveform", "--output", "model.h5"]) == 2
     assert "argument `--output`" in capsys.readouterr().err
+
+
+def test_the_command_quiets_tensorflow_from_its_first_line(tmp_path):
+    # The installed script, in an environment that sets no logging variable.
+    script = pathlib.Path(sys.executable).with_name("keras-memory")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    result = subprocess.run(
+        [str(script), "info"], capture_output=True, text=True, cwd=tmp_path, env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ClockworkRNNCell" in result.stdout
+    for noise in ("cuInit", "cpu_feature_guard", "oneDNN", "absl::InitializeLog"):
+        assert noise not in result.stderr
+    assert result.stderr == ""
+
+
+def test_ctrl_c_during_train_ends_cleanly_and_keeps_the_checkpoint(tmp_path):
+    script = pathlib.Path(sys.executable).with_name("keras-memory")
+    process = subprocess.Popen(
+        [str(script), "train", "clockwork-waveform", "--epochs", "50", "--output", "cw.keras"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=ENV,
+    )
+    seen = ""
+    while "Epoch 3/50" not in seen:  # two epochs done: a checkpoint is on disk
+        character = process.stdout.read(1)
+        assert character, process.stderr.read()
+        seen += character
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - sent < 10
+    assert process.returncode == 130
+    checkpoint = tmp_path / "cw.checkpoint.weights.h5"
+    assert stderr.strip().splitlines() == [
+        "keras-memory train: interrupted (Ctrl-C); the weights after epoch "
+        f"{stderr.split('epoch ')[1].split()[0]} are in {checkpoint.name}"
+    ]
+    assert int(stderr.split("epoch ")[1].split()[0]) >= 2
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "cw.keras").exists()
+    # The checkpoint is complete: it loads into the recipe's model.
+    from keras_memory.recipes import get_recipe
+
+    model = get_recipe("clockwork-waveform").build_model()
+    model.load_weights(checkpoint)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [checkpoint.name]

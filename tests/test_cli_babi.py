@@ -56,8 +56,18 @@ def test_train_one_task(babi_dir, tmp_path, capsys):
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert "| 15: basic-deduction |" in out and "| 1: " not in out
-    assert json.loads((tmp_path / "metadata.json").read_text())["tasks"] == [15]
+    assert "| 15: basic-deduction " in out and "| 1: " not in out
+    metadata = json.loads((tmp_path / "metadata.json").read_text())
+    assert metadata["tasks"] == [15]
+    # One task: the paper's per-task setup (d = 20), read back from the metadata.
+    assert metadata["training"]["embedding_dim"] == 20
+    model = memn2n_babi.MemN2NbAbI(weights=output)
+    assert memn2n_babi.memory_network_layer(model).embedding_dim == 20
+    assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--weights", str(output)]) == 0
+
+
+def _cells(line):
+    return [cell.strip() for cell in line.strip("|").split("|")]
 
 
 def test_evaluate_table(trained, babi_dir, capsys):
@@ -65,13 +75,21 @@ def test_evaluate_table(trained, babi_dir, capsys):
     capsys.readouterr()
     assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--weights", str(weights)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["Task", "Error", "(%)", "Failed", "Paper", "(%)"]
-    assert lines[2].startswith("1: single-supporting-fact")
-    assert lines[3].startswith("15: basic-deduction")
-    assert lines[4].startswith("Mean error (%)")
-    assert lines[5].startswith("Failed tasks (error > 5%)")
+    assert lines[0] == f"MemN2N ({weights}) on the test split of {babi_dir}"
+    # The one table formatter: the same Markdown table as format_error_table.
+    assert _cells(lines[1]) == ["Task", "MemN2N error (%)", "Failed", "Paper, PE LS RN joint (%)"]
+    assert _cells(lines[3])[0] == "1: single-supporting-fact"
+    assert _cells(lines[4])[0] == "15: basic-deduction"
+    assert _cells(lines[5])[0] == "Mean error (%)"
+    assert _cells(lines[6])[0] == "Failed tasks (error > 5%)"
     # The paper's column: task 1 0.0, task 15 0.0.
-    assert lines[2].split()[-1] == "0.0"
+    assert _cells(lines[3])[-1] == "0.0" and _cells(lines[4])[-1] == "0.0"
+    errors = memn2n_babi.evaluate_babi(
+        memn2n_babi.MemN2NbAbI(weights=weights), babi_dir, "test",
+        memn2n_babi.load_vocabulary(weights),
+    )
+    assert lines[1:8] == memn2n_babi.format_error_table(errors).splitlines()
+    assert lines[8].startswith("Paper: Sukhbaatar et al. 2015, table 1")
 
 
 def test_evaluate_json_has_the_exact_schema(trained, babi_dir, capsys):
@@ -114,18 +132,21 @@ def test_evaluate_shipped_uses_per_task_weights_and_joint_only_does_not(babi_dir
     lines = capsys.readouterr().out.splitlines()
     # Only the tasks in --data (1 and 15) are named.
     assert "per-task weights on tasks 15, joint elsewhere" in lines[0]
-    assert lines[1].split() == ["Task", "Error", "(%)", "Failed", "Model", "Paper", "(%)"]
-    assert lines[2].startswith("1: single-supporting-fact") and " joint " in lines[2]
-    assert lines[3].startswith("15: basic-deduction") and " per-task " in lines[3]
-    assert lines[4].startswith("Mean error (%)")
-    combined = [float(line[31:41]) for line in lines[2:4]]
+    assert _cells(lines[1]) == [
+        "Task", "MemN2N error (%)", "Failed", "Model", "Paper, PE LS RN joint (%)"
+    ]
+    assert _cells(lines[3])[0] == "1: single-supporting-fact" and _cells(lines[3])[3] == "joint"
+    assert _cells(lines[4])[0] == "15: basic-deduction" and _cells(lines[4])[3] == "per-task"
+    assert _cells(lines[5])[0] == "Mean error (%)"
+    combined = [float(_cells(line)[1]) for line in lines[3:5]]
 
     assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--joint-only"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "joint only" in lines[0]
-    assert lines[1].split() == ["Task", "Error", "(%)", "Failed", "Model", "Paper", "(%)"]
-    assert " joint " in lines[2] and " joint " in lines[3] and "per-task" not in "".join(lines)
-    joint = [float(line[31:41]) for line in lines[2:4]]
+    assert _cells(lines[1])[3] == "Model"
+    assert [_cells(line)[3] for line in lines[3:5]] == ["joint", "joint"]
+    assert "per-task" not in "".join(lines)
+    joint = [float(_cells(line)[1]) for line in lines[3:5]]
     assert combined[0] == joint[0]  # task 1: the same joint model
 
     # The JSON schema does not change: per-task or joint, errors only.

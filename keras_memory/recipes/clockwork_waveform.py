@@ -37,13 +37,19 @@ def build_model():
     return model
 
 
-def train(model, epochs, verbose=1):
+def train(model, epochs, verbose=1, callbacks=()):
     inputs, targets = sequence_generation(TIMESTEPS)
     # The single sequence, repeated so that an epoch shows a progress bar.
     inputs = np.repeat(inputs, STEPS_PER_EPOCH, axis=0)
     targets = np.repeat(targets, STEPS_PER_EPOCH, axis=0)
     return model.fit(
-        inputs, targets, batch_size=1, epochs=epochs, shuffle=False, verbose=verbose
+        inputs,
+        targets,
+        batch_size=1,
+        epochs=epochs,
+        shuffle=False,
+        verbose=verbose,
+        callbacks=list(callbacks),
     )
 
 

@@ -26,13 +26,17 @@ def build_pretrained():
     return ntm_copy.compile_for_copy(ntm_copy.NTMCopy(weights="copy"))
 
 
-def train(model, epochs, verbose=1):
+def train(model, epochs, verbose=1, callbacks=()):
+    # One fit of `epochs` epochs of SEQUENCES_PER_EPOCH sequences each.
+    steps = SEQUENCES_PER_EPOCH // BATCH_SIZE
     return ntm_copy.train_copy(
         model,
-        epochs * SEQUENCES_PER_EPOCH,
+        epochs * steps * BATCH_SIZE,
         batch_size=BATCH_SIZE,
-        every=min(500, SEQUENCES_PER_EPOCH // BATCH_SIZE),
+        every=min(500, steps),
         verbose=verbose,
+        callbacks=callbacks,
+        steps_per_epoch=steps,
     )
 
 

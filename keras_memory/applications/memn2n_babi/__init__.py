@@ -20,7 +20,7 @@ The family, one module per job:
   `paper_errors`), the per-task models (`per_task_weights`, `babi_models`:
   per-task where they beat the joint model on validation, joint elsewhere);
 - `training`: `compile_for_babi`, the paper's learning-rate schedule
-  (`paper_learning_rate`, `PaperSchedule`), bucketed `tf.data` and
+  (`paper_setup`, `paper_learning_rate`, `PaperSchedule`), bucketed `tf.data` and
   `train_babi`;
 - `evaluation`: `evaluate_babi`, `task_errors`, `summarize_errors`,
   `format_error_table`;
@@ -88,6 +88,7 @@ from keras_memory.applications.memn2n_babi.training import (
     compile_for_babi,
     memory_network_optimizer,
     paper_learning_rate,
+    paper_setup,
     train_babi,
 )
 
@@ -138,6 +139,7 @@ __all__ = [
     "model_vocab_size",
     "paper_errors",
     "paper_learning_rate",
+    "paper_setup",
     "per_task_weights",
     "predict_text_in_fresh_process",
     "read_vocabulary",

@@ -67,6 +67,29 @@ def paper_learning_rate(epoch, halving_epochs=JOINT_HALVING_EPOCHS, learning_rat
     return learning_rate * 0.5 ** (epoch // halving_epochs)
 
 
+def paper_setup(tasks, epochs=None, halving_epochs=None, embedding_dim=None):
+    """`(epochs, halving_epochs, embedding_dim)` of the paper's run on `tasks`.
+
+    One task: the per-task run, 100 epochs halving every 25, d = 20.
+    Several: the joint run, 60 epochs halving every 15, d = 50. A value
+    given is kept (checked); `halving_epochs` defaults to a quarter of
+    `epochs`, the ratio of both runs.
+    """
+    one_task = len(babi.check_tasks(tasks)) == 1
+    if epochs is None:
+        epochs = PER_TASK_EPOCHS if one_task else JOINT_EPOCHS
+    epochs = validation.check_positive_int("epochs", epochs)
+    if halving_epochs is None:
+        halving_epochs = max(1, epochs // HALVINGS_PER_RUN)
+    halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
+    if embedding_dim is None:
+        embedding_dim = (
+            model_lib.PER_TASK_EMBEDDING_DIM if one_task else model_lib.EMBEDDING_DIM
+        )
+    embedding_dim = validation.check_positive_int("embedding_dim", embedding_dim)
+    return epochs, halving_epochs, embedding_dim
+
+
 def memory_network_optimizer(learning_rate=LEARNING_RATE, clipnorm=CLIPNORM):
     """The paper's optimiser: plain SGD, gradients rescaled to norm `clipnorm`.
 
@@ -317,17 +340,9 @@ def train_babi(
         `BabiData`), `history` (the `fit` history dict), `validation_errors`
         (`{task: error %}`), `metadata` (what `output`'s metadata.json holds).
     """
-    one_task = len(babi.check_tasks(tasks)) == 1
-    if epochs is None:
-        epochs = PER_TASK_EPOCHS if one_task else JOINT_EPOCHS
-    epochs = validation.check_positive_int("epochs", epochs)
-    if halving_epochs is None:
-        halving_epochs = max(1, epochs // HALVINGS_PER_RUN)
-    halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
-    if embedding_dim is None:
-        embedding_dim = (
-            model_lib.PER_TASK_EMBEDDING_DIM if one_task else model_lib.EMBEDDING_DIM
-        )
+    epochs, halving_epochs, embedding_dim = paper_setup(
+        tasks, epochs, halving_epochs, embedding_dim
+    )
     batch_size = validation.check_positive_int("batch_size", batch_size)
     linear_start = validation.check_bool("linear_start", linear_start)
     validation.check_number_in(

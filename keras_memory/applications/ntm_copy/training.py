@@ -5,14 +5,13 @@ learning rate 1e-4 with momentum 0.9, every gradient clipped to [-10, 10],
 on sequences of 1 to 20 random 8-bit vectors.
 """
 
-import os
-import pathlib
 import time
 
 import keras
 import numpy as np
 
 from keras_memory import validation
+from keras_memory.applications.checkpoints import save_weights_atomically
 from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
 from keras_memory.datasets import algorithmic
 
@@ -110,40 +109,47 @@ def train_copy(
     checkpoint=None,
     verbose=1,
     callbacks=(),
+    steps_per_epoch=None,
 ):
     """Trains a compiled copy model on `sequences` generated sequences.
 
-    Returns the `CopyProgress` callback, whose `history` holds the
-    evaluations (sequences seen, bit errors on lengths 1 to 20).
+    Args:
+        model: A compiled copy model (`compile_for_copy(NTMCopy(...))`).
+        sequences: Positive integer, the sequences to train on.
+        batch_size: Positive integer. Default: `16`.
+        min_length, max_length: The lengths `L` of the training sequences.
+            Default: 1 to 20.
+        seed: Seed of the training stream. Default: `0`.
+        every: Positive integer; `CopyProgress` evaluates every `every`
+            batches. Default: `250`.
+        checkpoint: Optional `.weights.h5` path, kept at the best weights.
+        verbose: 0 or 1; 1 prints a line per evaluation. Default: `1`.
+        callbacks: More Keras callbacks.
+        steps_per_epoch: Optional positive integer: the run is cut into
+            Keras epochs of that many batches (for callbacks that act at
+            the end of an epoch). Default: `None`, one epoch.
+
+    Returns:
+        The `CopyProgress` callback, whose `history` holds the evaluations
+        (sequences seen, bit errors on lengths 1 to 20).
     """
     sequences = validation.check_positive_int("sequences", sequences)
     batch_size = validation.check_positive_int("batch_size", batch_size)
+    every = validation.check_positive_int("every", every)
     steps = max(1, sequences // batch_size)
+    if steps_per_epoch is None:
+        steps_per_epoch = steps
+    steps_per_epoch = validation.check_positive_int("steps_per_epoch", steps_per_epoch)
     progress = CopyProgress(
         batch_size, every=min(every, steps), checkpoint=checkpoint, verbose=verbose
     )
-    dataset = algorithmic.copy_dataset(
-        batch_size, min_length, max_length, seed=seed
-    ).prefetch(4)
+    dataset = algorithmic.copy_dataset(batch_size, min_length, max_length, seed=seed).prefetch(4)
     model.fit(
         dataset,
-        steps_per_epoch=steps,
-        epochs=1,
+        steps_per_epoch=min(steps_per_epoch, steps),
+        epochs=max(1, steps // steps_per_epoch),
         shuffle=False,  # an endless generated stream: nothing to shuffle
         verbose=0,
         callbacks=[progress, *callbacks],
     )
     return progress
-
-
-def save_weights_atomically(model, path):
-    """`model.save_weights(path)` through a temporary file renamed into place.
-
-    A reader (or a run interrupted while saving) sees the previous complete
-    file or the new one, never a half-written one.
-    """
-    path = pathlib.Path(path)
-    partial = path.with_name(f".{path.name[: -len('.weights.h5')]}.partial.weights.h5")
-    model.save_weights(partial)
-    os.replace(partial, path)
-    return path
