@@ -12,76 +12,6 @@ WEIGHT_TYINGS = ("adjacent", "layerwise")
 ENCODINGS = ("bag_of_words", "position")
 NONLINEARITIES = (None, "relu")
 
-# The paper's optimisation (section 4.2): SGD, learning rate 0.01 halved
-# every 25 epochs, gradients of norm above 40 rescaled to norm 40.
-PAPER_LEARNING_RATE = 0.01
-PAPER_HALVING_EPOCHS = 25
-PAPER_CLIPNORM = 40.0
-
-
-def paper_learning_rate(epoch):
-    """The paper's learning rate at `epoch` (from 0): `0.01 / 2^(epoch // 25)`."""
-    return PAPER_LEARNING_RATE * 0.5 ** (int(epoch) // PAPER_HALVING_EPOCHS)
-
-
-def memory_network_optimizer(
-    steps_per_epoch,
-    learning_rate=PAPER_LEARNING_RATE,
-    halving_epochs=PAPER_HALVING_EPOCHS,
-    clipnorm=PAPER_CLIPNORM,
-):
-    """The paper's optimiser: SGD with a halving learning rate and clipping.
-
-    Sukhbaatar et al. (2015, section 4.2) train with plain SGD at a learning
-    rate of 0.01, halved every 25 epochs, and rescale gradients whose L2 norm
-    exceeds 40 to norm 40. The schedule here counts optimiser steps, so it
-    needs `steps_per_epoch` (`ceil(num_examples / batch_size)`). The norm is
-    the global norm of all gradients together (`global_clipnorm`), as in the
-    authors' code, where one scalar rescales every gradient; Keras'
-    per-variable `clipnorm` would clip each weight's gradient on its own.
-
-    Args:
-        steps_per_epoch: Positive integer, optimiser steps per epoch.
-        learning_rate: Positive float, the initial learning rate.
-            Default: `0.01`.
-        halving_epochs: Positive integer; the learning rate halves every
-            `halving_epochs` epochs. Default: `25`.
-        clipnorm: Positive float, the largest global gradient norm.
-            Default: `40.0`.
-
-    Returns:
-        A `keras.optimizers.SGD` with an `ExponentialDecay(staircase=True)`
-        learning-rate schedule.
-
-    Example:
-
-    >>> optimizer = memory_network_optimizer(steps_per_epoch=32)
-    >>> round(float(optimizer.learning_rate), 6)  # epoch 0
-    0.01
-    >>> _ = optimizer.iterations.assign(25 * 32)  # epoch 25
-    >>> round(float(optimizer.learning_rate), 6)
-    0.005
-    >>> optimizer.global_clipnorm
-    40.0
-    """
-    steps_per_epoch = validation.check_positive_int("steps_per_epoch", steps_per_epoch)
-    halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
-    for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not value > 0
-        ):
-            raise validation.invalid_argument(name, "a positive float", value)
-    schedule = keras.optimizers.schedules.ExponentialDecay(
-        float(learning_rate),
-        decay_steps=steps_per_epoch * halving_epochs,
-        decay_rate=0.5,
-        staircase=True,
-    )
-    return keras.optimizers.SGD(schedule, global_clipnorm=float(clipnorm))
-
-
 def _is_concrete(x):
     """Whether `x` holds values now (eager), not a symbolic/traced tensor."""
     backend = keras.backend.backend()
@@ -165,8 +95,9 @@ class MemoryNetwork(keras.layers.Layer):
       rows of all older sentences by one (the empty memories themselves take
       no slot). Inference is unaffected. Drawn with a `SeedGenerator`, so
       it compiles under XLA and repeats with `seed`.
-    - Gradient clipping at 40 and the halving learning rate: the optimiser
-      from `memory_network_optimizer(steps_per_epoch)`.
+    - The paper's training procedure (SGD, gradients clipped to norm 40,
+      the halving learning rate, linear start):
+      `keras_memory.applications.memn2n_babi.training`.
 
     All weights are initialised from a normal distribution with standard
     deviation 0.1, as in the paper.
@@ -605,7 +536,5 @@ class MemoryNetwork(keras.layers.Layer):
 __all__ = [
     "MemoryNetwork",
     "masked_softmax",
-    "memory_network_optimizer",
-    "paper_learning_rate",
     "position_encoding",
 ]

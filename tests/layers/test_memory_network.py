@@ -12,8 +12,6 @@ import keras
 from keras import ops
 
 from keras_memory.layers.memory_network import MemoryNetwork
-from keras_memory.layers.memory_network import memory_network_optimizer
-from keras_memory.layers.memory_network import paper_learning_rate
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 
 V, D = 11, 5
@@ -345,22 +343,6 @@ def test_random_noise_shifts_temporal_rows_by_inserted_empty_memories():
     # The oldest sentence moves by the number of empty memories: ~10%.
     empties = shift[:, 1] / real.sum(1)
     assert 0.08 < empties.mean() < 0.12
-
-
-def test_optimizer_helper_follows_the_paper():
-    optimizer = memory_network_optimizer(steps_per_epoch=10)
-    assert isinstance(optimizer, keras.optimizers.SGD)
-    assert optimizer.global_clipnorm == 40.0
-    rates = []
-    for epoch in (0, 24, 25, 50, 99):
-        optimizer.iterations.assign(epoch * 10)
-        rates.append(float(optimizer.learning_rate))
-    assert rates == pytest.approx([0.01, 0.01, 0.005, 0.0025, 0.00125])
-    assert [paper_learning_rate(e) for e in (0, 24, 25, 50, 99)] == pytest.approx(rates)
-    for name, value in [("steps_per_epoch", 0), ("learning_rate", -1.0),
-                        ("clipnorm", 0), ("halving_epochs", 2.5)]:
-        with pytest.raises(ValueError, match=f"`{name}`"):
-            memory_network_optimizer(**{"steps_per_epoch": 10, name: value})
 
 
 # --- Bad input ------------------------------------------------------------------------
