@@ -43,14 +43,13 @@ train = builder.as_dataset(split="train")  # dicts of (T, 9), (T, 8), (T,)
 """
 
 import dataclasses
-import inspect
 
 import numpy as np
 import tensorflow_datasets as tfds
-from etils import epath
 
 from keras_memory import validation
 from keras_memory.datasets import algorithmic
+from keras_memory.datasets._tfds_source import SourceFileCodePath
 
 # Split name -> the split's number in the examples' seeds.
 SPLITS = {"train": 0, "validation": 1, "test": 2}
@@ -149,7 +148,7 @@ class PrioritySortConfig(AlgorithmicConfig):
 
 
 class _AlgorithmicBuilder(
-    tfds.core.GeneratorBasedBuilder, skip_registration=True
+    SourceFileCodePath, tfds.core.GeneratorBasedBuilder, skip_registration=True
 ):
     """Generates the splits of one task from its NumPy generator."""
 
@@ -164,16 +163,6 @@ class _AlgorithmicBuilder(
     @staticmethod
     def _task(batch_size, seed, **task_arguments):
         raise NotImplementedError
-
-    @tfds.core.utils.classproperty
-    @classmethod
-    def code_path(cls):
-        # TFDS 4.9.10 resolves a package module's path through
-        # `importlib_resources`, which it only installs on Python < 3.9, so
-        # `download_and_prepare` fails with "No module named
-        # 'importlib_resources'" (tensorflow/datasets#11212). The class's
-        # source file is all it needs (to look for a checksums file).
-        return epath.Path(inspect.getfile(cls))
 
     def _info(self):
         features = tfds.features.FeaturesDict(

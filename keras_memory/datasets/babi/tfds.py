@@ -51,15 +51,14 @@ story, question, answer = babi.vectorize(examples, vocabulary)
 """
 
 import dataclasses
-import inspect
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from etils import epath
 
 from keras_memory import validation
 from keras_memory.datasets import babi
+from keras_memory.datasets._tfds_source import SourceFileCodePath
 
 _CITATION = """\
 @inproceedings{sukhbaatar2015end,
@@ -119,7 +118,7 @@ def _default_configs():
     return configs
 
 
-class BabiQA(tfds.core.GeneratorBasedBuilder):
+class BabiQA(SourceFileCodePath, tfds.core.GeneratorBasedBuilder):
     """The bAbI tasks, read from the bAbI text files in `manual_dir`."""
 
     name = "babi_qa"
@@ -133,13 +132,6 @@ class BabiQA(tfds.core.GeneratorBasedBuilder):
     `tasks_1-20_v1-2/en-10k`, which holds `qa1_single-supporting-fact_train.txt`
     and the other `qa{N}_*_{train,test}.txt` files.
     """
-
-    @tfds.core.utils.classproperty
-    @classmethod
-    def code_path(cls):
-        # As in `algorithmic.tfds`: TFDS 4.9.10 needs `importlib_resources`
-        # to find a package module's path (tensorflow/datasets#11212).
-        return epath.Path(inspect.getfile(cls))
 
     def _info(self):
         features = tfds.features.FeaturesDict(
