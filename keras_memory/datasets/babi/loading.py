@@ -177,8 +177,8 @@ def load_babi(
 
     Reads `qa{N}_*_train.txt` of every task in `tasks` from `directory`,
     holds out `validation_fraction` of each file's stories for validation
-    (`split_stories` with seed `seed + N - 1` for task `N`, so a task's split
-    is the same alone and in the joint set), reads `qa{N}_*_test.txt` when
+    (`split_stories` with seed `task_split_seed(seed, N)` for task `N`, so a
+    task's split is the same alone and in the joint set), reads `qa{N}_*_test.txt` when
     every task has one, and vectorises all of it with one vocabulary and one
     shape: `S` is the longest story in any split (at most `memory_size`) and
     `W` the longest sentence or question. The joint dataset of the paper is
