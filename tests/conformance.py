@@ -1,33 +1,42 @@
 """The conformance check that every public layer of keras_memory passes.
 
-A layer is registered once, in `tests/conformance_specs.py`, as a
-`LayerSpec` with a tiny configuration; `tests/test_conformance.py` runs every
-check below on every spec. The checks are what a Keras user relies on
-without reading our code:
+A layer is registered once, in `tests/conformance_specs.py`, as a spec with a
+tiny configuration; `tests/test_conformance.py` runs every check below on
+every spec. The checks are what a Keras user relies on without reading our
+code:
 
+- the output shapes (symbolic and eager) and the trainable and
+  non-trainable weight counts that the spec states (as Keras's
+  `run_layer_test` checks them);
+- the outputs equal the spec's independent reference (a NumPy forward pass
+  over the layer's weights, set to known random values), and vary with the
+  inputs;
 - cells inside `keras.layers.RNN` (stepping the cell by hand gives the
   layer's outputs), `return_sequences`/`return_state`, and
-  `keras.layers.Bidirectional`;
+  `keras.layers.Bidirectional` (its backward half is a weight-copied layer
+  run on the reversed inputs);
 - masking: padded steps leave the state unchanged, also with an explicit
   `mask` and `initial_state`;
 - `stateful=True` carries the state across calls and `reset_state()`
   restarts from the initial state;
 - `get_config`/`from_config` and JSON round trips; `.keras` save and load
   without `custom_objects`, identical outputs;
-- one `fit` step under `jit_compile=True` updates the weights as without XLA;
+- `fit` with a partial last batch under `jit_compile=True` updates the
+  weights as without XLA, and the layer's own weights move in both;
 - `mixed_float16` and `mixed_bfloat16`: compute dtype as the policy says,
-  float32 variables, finite outputs and loss;
-- a TF Serving export called in a process that cannot import keras_memory;
-- the same forward pass on the JAX backend.
+  float32 variables, outputs close to the float32 ones, finite loss;
+- in two other processes: the TF Serving export, called where keras_memory
+  cannot be imported; and the JAX backend, whose forward pass equals ours,
+  whose `fit` step moves the layer's weights finitely, and
+  whose `model.export(..., format="tf_saved_model")` is called in that same
+  fresh TensorFlow process and equals ours.
 
-Three kinds of layer are checked. `"cell"` and `"rnn"` are recurrent and
-run every check. `"layer"` is any other layer, with one or several inputs
-(a memory network reading `[story, question]`, stacked attention reading
-`[image, question]`): the recurrent checks (RNN outputs, Bidirectional,
-masking, stateful) do not apply to it and are not generated for it; the rest
-(config and JSON round trips, `.keras` saving, the jit fit step, mixed
-precision, the serving export, JAX parity) run on the model
-`named inputs -> layer -> Dense(2)`, with the inputs of the spec's
+Three kinds of spec, one class each (`CellSpec`, `RNNSpec`, `LayerSpec`).
+Cells and RNN layers are recurrent and run every check. A `LayerSpec` is any
+other layer, with one or several inputs (a memory network reading `[story,
+question]`): the recurrent checks (RNN outputs, Bidirectional, masking,
+stateful) do not apply to it and are not generated for it; the rest run on the
+model `named inputs -> layer -> Dense(2)`, with the inputs of the spec's
 `make_inputs`.
 """
 
@@ -42,12 +51,28 @@ from typing import Callable
 
 import keras
 import numpy as np
+from testing_utils import to_numpy
 
-from keras_memory.export import export_for_serving, predict_in_fresh_process
+from keras_memory.export import export_for_serving
 
 BATCH_SIZE = 3
 PADDED_STEPS = 2  # trailing steps of example 0 that are padding
-KINDS = ("cell", "rnn", "layer")
+# The fit checks: 5 samples in batches of 4, so the last batch has 1.
+FIT_SAMPLES = 5
+FIT_BATCH_SIZE = 4
+WEIGHTS_SCALE = 0.5  # of the known random weights of the reference check
+
+# Absolute (and, for mixed precision, relative) tolerances of the checks
+# that compare two programs; a spec overrides them with `tolerances`.
+DEFAULT_TOLERANCES = {
+    "reference": 1e-5,
+    "jit_fit_step": 1e-5,
+    "mixed_float16": 2e-2,
+    "mixed_bfloat16": 1e-1,
+    "serving_export": 1e-5,
+    "jax_parity": 1e-5,
+    "jax_export": 1e-5,
+}
 
 
 def padded_token_ids(rng, shape, vocab_size, dtype="int32"):
@@ -56,7 +81,7 @@ def padded_token_ids(rng, shape, vocab_size, dtype="int32"):
     Example 0 ends with `PADDED_STEPS` all-padding entries along axis 1
     (padded sentences of a story, padded words of a question), and along
     the last axis every example ends with one padding entry when there are
-    at least three (padded words of every sentence). For `"layer"` specs'
+    at least three (padded words of every sentence). For `LayerSpec`'s
     `make_inputs`.
     """
     ids = rng.integers(1, vocab_size, size=shape)
@@ -68,50 +93,50 @@ def padded_token_ids(rng, shape, vocab_size, dtype="int32"):
 
 
 @dataclasses.dataclass(frozen=True)
-class LayerSpec:
-    """A public layer in a tiny configuration.
+class Spec:
+    """A public layer in a tiny configuration (the base of the three kinds).
 
     Attributes:
         layer_class: The public class under test.
-        kind: `"cell"` for a recurrent cell (checked inside
-            `keras.layers.RNN`), `"rnn"` for a `keras.layers.RNN`
-            subclass, or `"layer"` for any other layer (one input or
-            several; the recurrent checks are skipped).
-        factory: For `"cell"`, a callable returning a new cell. For
-            `"rnn"`, a callable taking RNN keyword arguments
-            (`return_sequences`, `stateful`, `name`, ...) and returning a new
-            layer. For `"layer"`, a callable taking base layer keyword
-            arguments (`name`) and returning a new layer.
-        timesteps: Sequence length of the test inputs (`"cell"`, `"rnn"`).
-        features: Feature size of the test inputs (`"cell"`, `"rnn"`).
-        atol: Tolerance for comparisons between different programs (XLA,
-            another process, another backend).
+        factory: A callable returning a new layer under test; its keyword
+            arguments depend on the kind (see the subclasses).
+        reference: A callable `(layer, inputs) -> expected outputs`: an
+            independent NumPy forward pass over the weights of `layer` (the
+            built layer under test, see `tested_layer`) on `inputs` (the
+            `model_inputs` of the spec: an array or a list of arrays). It
+            returns what the layer returns (an array, or a list of arrays).
+        output_shapes: The shapes of the outputs of `make_layer()` on
+            `model_inputs()` (batch `BATCH_SIZE`): a tuple, or a list of
+            tuples for several outputs.
+        weight_counts: `(trainable, non_trainable)` numbers of weights of
+            the built `make_layer()`.
+        tolerances: Overrides of `DEFAULT_TOLERANCES`, by check.
         variant: Label that tells apart two specs of the same class.
-        make_inputs: For `"layer"` only: a callable taking a
-            `numpy.random.Generator` and returning a dict `{input name:
-            array}` of `BATCH_SIZE` examples, in the order the layer takes
-            them. Each entry becomes a `keras.Input` of that name, shape and
-            dtype (integer arrays give integer inputs); the layer is called
-            on the single input, or on the list of inputs in this order.
-            Include padding and edge cases the layer must survive in every
-            check (`padded_token_ids` helps). The layer's (first) output
-            must be float, `(batch, ...)`.
+        random_weights: Whether the reference check sets every trainable
+            weight to known random values first (`False` keeps the
+            initializers', for weights with a structure the config needs).
     """
 
     layer_class: type
-    kind: str
     factory: Callable
-    timesteps: int = 7
-    features: int = 3
-    atol: float = 1e-5
+    _: dataclasses.KW_ONLY
+    reference: Callable
+    output_shapes: object
+    weight_counts: tuple
+    tolerances: dict = dataclasses.field(default_factory=dict)
     variant: str = ""
-    make_inputs: Callable = None
+    random_weights: bool = True
+
+    kind = None
+    recurrent = False
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"Unknown LayerSpec kind {self.kind!r}, expected {KINDS}.")
-        if (self.kind == "layer") != (self.make_inputs is not None):
-            raise ValueError("`make_inputs` is given for, and only for, kind 'layer'.")
+        unknown = set(self.tolerances) - set(DEFAULT_TOLERANCES)
+        if unknown:
+            raise ValueError(
+                f"Unknown tolerances {sorted(unknown)}, expected keys of "
+                f"{sorted(DEFAULT_TOLERANCES)}."
+            )
 
     @property
     def name(self):
@@ -121,43 +146,44 @@ class LayerSpec:
     def test_id(self):
         return f"{self.name}-{self.variant}" if self.variant else self.name
 
-    @property
-    def recurrent(self):
-        return self.kind in ("cell", "rnn")
+    def tolerance(self, check):
+        return self.tolerances.get(check, DEFAULT_TOLERANCES[check])
 
-    def make_recurrent(self, **rnn_kwargs):
-        if self.kind == "cell":
-            return keras.layers.RNN(self.factory(), **rnn_kwargs)
-        if self.kind == "rnn":
-            return self.factory(**rnn_kwargs)
-        raise ValueError(f"LayerSpec kind {self.kind!r} is not recurrent.")
-
-    def make_layer(self, name=None):
-        """The layer under test: an RNN returning sequences, or the layer."""
-        kwargs = {} if name is None else {"name": name}
-        if self.recurrent:
-            return self.make_recurrent(return_sequences=True, **kwargs)
-        return self.factory(**kwargs)
-
-    def named_inputs(self, seed=0):
-        """The model's test inputs as a dict `{input name: array}`.
-
-        Recurrent specs: `{"sequence": padded_inputs(seed)[0]}`.
-        """
-        if self.recurrent:
-            return {"sequence": self.padded_inputs(seed)[0]}
-        values = self.make_inputs(np.random.default_rng(seed))
-        return {name: np.asarray(value) for name, value in values.items()}
-
-    def model_inputs(self, seed=0):
+    def model_inputs(self, seed=0, batch_size=BATCH_SIZE):
         """`named_inputs` as the model takes them: one array, or a list."""
-        values = list(self.named_inputs(seed).values())
+        values = list(self.named_inputs(seed, batch_size).values())
         return values[0] if len(values) == 1 else values
 
-    def targets(self, model, seed=2):
+    def targets(self, model, seed=2, batch_size=BATCH_SIZE):
         """Regression targets of the shape of `model`'s output."""
-        shape = (BATCH_SIZE, *model.output.shape[1:])
+        shape = (batch_size, *model.output.shape[1:])
         return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+    def tested_layer(self, layer):
+        """The object of `layer_class` inside `layer` (the cell of an RNN)."""
+        return layer
+
+
+@dataclasses.dataclass(frozen=True)
+class RecurrentSpec(Spec):
+    """A cell or an RNN layer, checked on `(batch, timesteps, features)`."""
+
+    timesteps: int = 7
+    features: int = 3
+
+    recurrent = True
+
+    def make_recurrent(self, **rnn_kwargs):
+        raise NotImplementedError
+
+    def make_layer(self, name=None):
+        """The layer under test: an RNN returning sequences."""
+        kwargs = {} if name is None else {"name": name}
+        return self.make_recurrent(return_sequences=True, **kwargs)
+
+    def named_inputs(self, seed=0, batch_size=BATCH_SIZE):
+        """`{"sequence": padded_inputs(seed, batch_size)[0]}`."""
+        return {"sequence": self.padded_inputs(seed, batch_size)[0]}
 
     def inputs(self, seed=0, batch_size=BATCH_SIZE, timesteps=None):
         rng = np.random.default_rng(seed)
@@ -166,32 +192,16 @@ class LayerSpec:
         values = rng.uniform(0.1, 1.0, shape) * rng.choice([-1, 1], shape)
         return values.astype("float32")
 
-    def padded_inputs(self, seed=0):
+    def padded_inputs(self, seed=0, batch_size=BATCH_SIZE):
         """Inputs whose example 0 ends with `PADDED_STEPS` zero steps."""
-        x = self.inputs(seed)
+        x = self.inputs(seed, batch_size)
         x[0, -PADDED_STEPS:] = 0.0
         mask = np.ones(x.shape[:2], bool)
         mask[0, -PADDED_STEPS:] = False
         return x, mask
 
     def model(self, **rnn_kwargs):
-        """`Input -> Masking -> layer (sequences) -> Dense`, named for export.
-
-        For `"layer"` specs: `named inputs -> layer -> Dense` (the first
-        output of a layer with several feeds the `Dense`).
-        """
-        if not self.recurrent:
-            inputs = [
-                keras.Input(value.shape[1:], dtype=str(value.dtype), name=name)
-                for name, value in self.named_inputs().items()
-            ]
-            outputs = self.make_layer(name="under_test")(
-                inputs[0] if len(inputs) == 1 else inputs
-            )
-            if isinstance(outputs, (list, tuple)):
-                outputs = outputs[0]
-            prediction = keras.layers.Dense(2, name="prediction")(outputs)
-            return keras.Model(inputs, prediction, name="conformance")
+        """`Input -> Masking -> layer (sequences) -> Dense`, named for export."""
         sequence = keras.Input((self.timesteps, self.features), name="sequence")
         masked = keras.layers.Masking(0.0, name="padding")(sequence)
         features = self.make_recurrent(
@@ -199,6 +209,82 @@ class LayerSpec:
         )(masked)
         prediction = keras.layers.Dense(2, name="prediction")(features)
         return keras.Model(sequence, prediction, name="conformance")
+
+
+@dataclasses.dataclass(frozen=True)
+class CellSpec(RecurrentSpec):
+    """A recurrent cell, checked inside `keras.layers.RNN`.
+
+    `factory()` takes no argument and returns a new cell; `reference` gets
+    that cell (built) and the inputs, and returns the sequence of outputs.
+    """
+
+    kind = "cell"
+
+    def make_recurrent(self, **rnn_kwargs):
+        return keras.layers.RNN(self.factory(), **rnn_kwargs)
+
+    def tested_layer(self, layer):
+        return layer.cell
+
+
+@dataclasses.dataclass(frozen=True)
+class RNNSpec(RecurrentSpec):
+    """A `keras.layers.RNN` subclass.
+
+    `factory(**rnn_kwargs)` takes RNN keyword arguments (`return_sequences`,
+    `stateful`, `name`, ...) and returns a new layer.
+    """
+
+    kind = "rnn"
+
+    def make_recurrent(self, **rnn_kwargs):
+        return self.factory(**rnn_kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSpec(Spec):
+    """Any other layer, with one input or several.
+
+    `factory(**layer_kwargs)` takes base layer keyword arguments (`name`)
+    and returns a new layer.
+
+    Attributes:
+        make_inputs: A callable `(rng, batch_size) -> {input name: array}`
+            of `batch_size` examples, in the order the layer takes them.
+            Each entry becomes a `keras.Input` of that name, shape and dtype
+            (integer arrays give integer inputs); the layer is called on the
+            single input, or on the list of inputs in this order. Include
+            padding and edge cases the layer must survive in every check
+            (`padded_token_ids` helps). The layer's (first) output must be
+            float, `(batch, ...)`.
+    """
+
+    _: dataclasses.KW_ONLY
+    make_inputs: Callable
+
+    kind = "layer"
+
+    def make_layer(self, name=None):
+        return self.factory(**({} if name is None else {"name": name}))
+
+    def named_inputs(self, seed=0, batch_size=BATCH_SIZE):
+        values = self.make_inputs(np.random.default_rng(seed), batch_size)
+        return {name: np.asarray(value) for name, value in values.items()}
+
+    def model(self):
+        """`named inputs -> layer -> Dense` (the first output feeds the Dense)."""
+        inputs = [
+            keras.Input(value.shape[1:], dtype=str(value.dtype), name=name)
+            for name, value in self.named_inputs().items()
+        ]
+        outputs = self.make_layer(name="under_test")(
+            inputs[0] if len(inputs) == 1 else inputs
+        )
+        if isinstance(outputs, (list, tuple)):
+            outputs = outputs[0]
+        prediction = keras.layers.Dense(2, name="prediction")(outputs)
+        return keras.Model(inputs, prediction, name="conformance")
 
 
 def _as_numpy(values):
@@ -211,10 +297,25 @@ def _clone(layer, **overrides):
     return type(layer).from_config(config)
 
 
-def _assert_close(actual, expected, atol, what):
-    np.testing.assert_allclose(
-        actual, expected, rtol=0, atol=atol, err_msg=what
-    )
+def _assert_close(actual, expected, atol, what, rtol=0):
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def _flat(outputs):
+    return [np.asarray(value) for value in keras.tree.flatten(to_numpy(outputs))]
+
+
+def _copy_of(layer, inputs):
+    """A layer of the same config, built on `inputs`, with `layer`'s weights."""
+    copied = _clone(layer)
+    copied(inputs)
+    copied.set_weights(layer.get_weights())
+    return copied
+
+
+def _layer_weights(model):
+    """The trainable weights of the layer under test, as NumPy arrays."""
+    return _as_numpy(model.get_layer("under_test").trainable_weights)
 
 
 def recurrent_only(check):
@@ -226,6 +327,56 @@ def recurrent_only(check):
 def applies(check, spec):
     """Whether `check` applies to `spec`: recurrent checks need an RNN."""
     return spec.recurrent or not getattr(check, "recurrent_only", False)
+
+
+# --- What the spec states -------------------------------------------------------
+
+
+def _shape_list(shapes):
+    if shapes and isinstance(shapes[0], (list, tuple)):
+        return [tuple(shape) for shape in shapes]
+    return [tuple(shapes)]
+
+
+def check_shapes_and_weights(spec, tmp_path):
+    """Symbolic and eager output shapes and weight counts are the spec's."""
+    expected = _shape_list(spec.output_shapes)
+    values = spec.model_inputs()
+    arrays = values if isinstance(values, list) else [values]
+    symbolic_inputs = [keras.Input(a.shape[1:], dtype=str(a.dtype)) for a in arrays]
+    symbolic = spec.make_layer()(
+        symbolic_inputs if isinstance(values, list) else symbolic_inputs[0]
+    )
+    assert [tuple(t.shape) for t in keras.tree.flatten(symbolic)] == [
+        (None, *shape[1:]) for shape in expected
+    ], "symbolic output shapes"
+    layer = spec.make_layer()
+    eager = _flat(layer(values))
+    assert [value.shape for value in eager] == expected, "eager output shapes"
+    counts = (len(layer.trainable_weights), len(layer.non_trainable_weights))
+    assert counts == tuple(spec.weight_counts), (
+        f"(trainable, non-trainable) weight counts {counts}, the spec states "
+        f"{tuple(spec.weight_counts)}"
+    )
+
+
+def check_reference(spec, tmp_path):
+    """The outputs equal the spec's independent reference; they vary with x."""
+    values = spec.model_inputs()
+    layer = spec.make_layer()
+    layer(values)
+    tested = spec.tested_layer(layer)
+    if spec.random_weights:
+        rng = np.random.default_rng(7)
+        for weight in tested.trainable_weights:
+            weight.assign(WEIGHTS_SCALE * rng.normal(size=weight.shape))
+    actual = _flat(layer(values))
+    expected = _flat(spec.reference(tested, values))
+    assert len(actual) == len(expected), "the reference gives other outputs"
+    for index, (a, b) in enumerate(zip(actual, expected)):
+        _assert_close(a, b, spec.tolerance("reference"), f"reference, output {index}")
+    other = _flat(layer(spec.model_inputs(seed=1)))
+    assert not np.allclose(other[0], actual[0]), "the output ignores the inputs"
 
 
 # --- Recurrent contract ------------------------------------------------------
@@ -280,17 +431,32 @@ def check_rnn_outputs(spec, tmp_path):
 
 @recurrent_only
 def check_bidirectional(spec, tmp_path):
-    """Inside Bidirectional, the backward half is the reversed-time run."""
+    """Inside Bidirectional, the backward half is the reversed-time run.
+
+    Both halves are compared with weight-copied layers of the forward
+    direction: the forward one on `x`, the backward one on `x[:, ::-1]`,
+    its outputs reversed back.
+    """
     x = spec.inputs()
     bidirectional = keras.layers.Bidirectional(
         spec.make_recurrent(return_sequences=True)
     )
     both = keras.ops.convert_to_numpy(bidirectional(x))
     size = both.shape[-1] // 2
-    forward = keras.ops.convert_to_numpy(bidirectional.forward_layer(x))
-    backward = keras.ops.convert_to_numpy(bidirectional.backward_layer(x))
-    _assert_close(both[..., :size], forward, 1e-6, "forward half")
-    _assert_close(both[..., size:], backward[:, ::-1], 1e-6, "backward half")
+    forward = _copy_of(bidirectional.forward_layer, x)
+    backward = _clone(bidirectional.backward_layer, go_backwards=False)
+    backward(x)
+    backward.set_weights(bidirectional.backward_layer.get_weights())
+    _assert_close(
+        both[..., :size], keras.ops.convert_to_numpy(forward(x)), 1e-6, "forward half"
+    )
+    reversed_run = keras.ops.convert_to_numpy(backward(x[:, ::-1]))[:, ::-1]
+    _assert_close(
+        both[..., size:],
+        reversed_run,
+        1e-5,
+        "backward half: a copy run on x[:, ::-1], reversed back",
+    )
     restored = keras.layers.Bidirectional.from_config(
         json.loads(json.dumps(bidirectional.get_config()))
     )
@@ -394,12 +560,26 @@ def check_keras_saving(spec, tmp_path):
 # --- Training ---------------------------------------------------------------------
 
 
+def _fit_data(spec, model):
+    """`FIT_SAMPLES` inputs and targets: the last batch is a partial one."""
+    x = spec.model_inputs(batch_size=FIT_SAMPLES)
+    return x, spec.targets(model, batch_size=FIT_SAMPLES)
+
+
+def _assert_layer_trained(before, after, what):
+    assert all(np.isfinite(w).all() for w in after), f"{what}: non-finite weights"
+    assert any(not np.array_equal(b, a) for b, a in zip(before, after)), (
+        f"{what}: no weight of the layer under test changed"
+    )
+
+
 def check_jit_fit_step(spec, tmp_path):
-    """One fit step with jit_compile=True gives the weights it gives without."""
-    x = spec.model_inputs()
+    """`fit` (a partial last batch) with jit_compile=True gives the weights
+    it gives without, and moves the layer's own weights in both."""
     initial_model = spec.model()
-    y = spec.targets(initial_model)
+    x, y = _fit_data(spec, initial_model)
     initial = initial_model.get_weights()
+    initial_layer = _layer_weights(initial_model)
     trained = {}
     for jit_compile in (False, True):
         model = spec.model()
@@ -407,30 +587,47 @@ def check_jit_fit_step(spec, tmp_path):
         model.compile(
             optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=jit_compile
         )
-        model.train_on_batch(x, y)
+        model.fit(x, y, batch_size=FIT_BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
+        _assert_layer_trained(
+            initial_layer, _layer_weights(model), f"fit with jit_compile={jit_compile}"
+        )
         trained[jit_compile] = model.get_weights()
-    assert any(
-        not np.array_equal(before, after)
-        for before, after in zip(initial, trained[False])
-    ), "the fit step changed no weight"
     for without_xla, with_xla in zip(trained[False], trained[True]):
-        _assert_close(with_xla, without_xla, spec.atol, "jit_compile=True fit step")
+        _assert_close(
+            with_xla, without_xla, spec.tolerance("jit_fit_step"), "jit_compile=True fit"
+        )
+
+
+def _features(model, x):
+    """The output of the layer under test (the input of the Dense head)."""
+    return keras.Model(model.input, model.get_layer("prediction").input)(x)
 
 
 def check_mixed_precision(spec, tmp_path, policy):
-    """Compute dtype follows the policy, variables stay float32, all finite."""
+    """Compute dtype follows the policy, variables stay float32, and the
+    outputs are those of float32 within the policy's tolerance."""
     compute_dtype = policy.split("_")[1]
+    x = spec.model_inputs()
+    reference_model = spec.model()
+    expected = keras.ops.convert_to_numpy(_features(reference_model, x))
     keras.config.set_dtype_policy(policy)
     try:
-        x = spec.model_inputs()
         model = spec.model()
+        model.set_weights(reference_model.get_weights())
         layer = model.get_layer("under_test")
         tested = [layer, layer.cell] if spec.recurrent else [layer]
         assert [t.compute_dtype for t in tested] == [compute_dtype] * len(tested)
         assert {w.dtype for w in model.weights} == {"float32"}
-        features = keras.Model(model.input, model.get_layer("prediction").input)(x)
+        features = _features(model, x)
         assert keras.backend.standardize_dtype(features.dtype) == compute_dtype
-        assert np.isfinite(keras.ops.convert_to_numpy(features).astype("float32")).all()
+        tolerance = spec.tolerance(policy)
+        _assert_close(
+            keras.ops.convert_to_numpy(features).astype("float32"),
+            expected,
+            tolerance,
+            f"{policy} outputs against float32",
+            rtol=tolerance,
+        )
         model.compile(optimizer="adam", loss="mse")
         y = np.zeros_like(spec.targets(model))
         logs = model.train_on_batch(x, y, return_dict=True)
@@ -449,67 +646,198 @@ def check_mixed_bfloat16(spec, tmp_path):
 
 # --- Other processes ----------------------------------------------------------
 
-
-def check_serving_export(spec, tmp_path):
-    """The TF Serving export gives the model's outputs without keras_memory."""
-    x = spec.model_inputs()
-    model = spec.model()
-    expected = keras.ops.convert_to_numpy(model(x))
-    export_dir = export_for_serving(model, tmp_path / "serving", "conformance")
-    served = predict_in_fresh_process(export_dir, spec.named_inputs())
-    assert list(served) == ["prediction"]
-    _assert_close(served["prediction"], expected, spec.atol, "served outputs")
-
-
-_JAX_FORWARD_SCRIPT = textwrap.dedent(
+# On the JAX backend: the forward pass, `model.export` (before training) and a
+# `fit` step. A failure of one part is reported, and the others still run.
+_JAX_SCRIPT = textwrap.dedent(
     """
-    import sys
+    import json, os, sys, traceback
     import numpy as np
     import keras
     import keras_memory  # registers the layers
     assert keras.backend.backend() == "jax", keras.backend.backend()
-    model_path, inputs_path, outputs_path = sys.argv[1:4]
+    model_path, data_path, export_dir, results_path = sys.argv[1:5]
     model = keras.saving.load_model(model_path)
+    with np.load(data_path) as data:
+        data = {key: data[key] for key in data.files}
+    def unpack(prefix):
+        keys = sorted(k for k in data if k.startswith(prefix))
+        values = [data[k] for k in keys]
+        return values[0] if len(values) == 1 else values
+    results, errors = {}, {}
+    results["forward"] = keras.ops.convert_to_numpy(model(unpack("input_")))
+    try:
+        model.export(export_dir, format="tf_saved_model", verbose=False)
+    except Exception:
+        errors["export"] = traceback.format_exc()
+    layer = model.get_layer("under_test")
+    for i, w in enumerate(layer.trainable_weights):
+        results[f"before_{i}"] = keras.ops.convert_to_numpy(w)
+    try:
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        history = model.fit(unpack("fit_x_"), data["fit_y"], verbose=0)
+        results["loss"] = np.asarray(history.history["loss"])
+        for i, w in enumerate(layer.trainable_weights):
+            results[f"after_{i}"] = keras.ops.convert_to_numpy(w)
+    except Exception:
+        errors["fit"] = traceback.format_exc()
+    np.savez(results_path, **results)
+    with open(results_path + ".json", "w") as f:
+        json.dump(errors, f)
+    os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
+    """
+)
+
+# Calls several exports in one process where keras_memory cannot be imported.
+# An export's inputs are fed by the names of its signature when they are the
+# model's, else in the model's order.
+_FRESH_TF_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys, traceback
+    sys.modules["keras_memory"] = None
+    inputs_path, outputs_path, *export_dirs = sys.argv[1:]
+    import numpy as np
+    import tensorflow as tf
+    try:
+        import keras_memory  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        raise SystemExit("keras_memory must not be importable here")
     with np.load(inputs_path) as data:
-        inputs = [data[f"input_{i}"] for i in range(len(data.files))]
-    outputs = model(inputs[0] if len(inputs) == 1 else inputs)
-    np.save(outputs_path, keras.ops.convert_to_numpy(outputs))
+        names = json.loads(str(data["names"]))
+        arrays = [data[f"input_{i}"] for i in range(len(names))]
+    outputs, errors = {}, {}
+    for index, export_dir in enumerate(export_dirs):
+        try:
+            signature = tf.saved_model.load(export_dir).signatures["serving_default"]
+            keys = sorted(signature.structured_input_signature[1])
+            if set(keys) == set(names):
+                feed = dict(zip(names, arrays))
+            else:
+                feed = dict(zip(keys, arrays))
+            result = signature(**{k: tf.constant(v) for k, v in feed.items()})
+            for key, value in result.items():
+                outputs[f"{index}/{key}"] = value.numpy()
+        except Exception:
+            errors[str(index)] = traceback.format_exc()
+    np.savez(outputs_path, **outputs)
+    with open(outputs_path + ".json", "w") as f:
+        json.dump(errors, f)
+    os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
     """
 )
 
 
-def check_jax_parity(spec, tmp_path):
-    """The saved model gives the same forward pass on the JAX backend."""
-    x = spec.model_inputs()
-    model = spec.model()
-    expected = keras.ops.convert_to_numpy(model(x))
-    model.save(tmp_path / "model.keras")
-    arrays = list(spec.named_inputs().values())
-    np.savez(
-        tmp_path / "inputs.npz", **{f"input_{i}": a for i, a in enumerate(arrays)}
-    )
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+def _run(script, args, env, what, cwd=None):
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _JAX_FORWARD_SCRIPT,
-            str(tmp_path / "model.keras"),
-            str(tmp_path / "inputs.npz"),
-            str(tmp_path / "outputs.npy"),
-        ],
+        [sys.executable, "-c", script, *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
+        cwd=cwd,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
-    _assert_close(
-        np.load(tmp_path / "outputs.npy"), expected, spec.atol, "JAX forward pass"
+    assert result.returncode == 0, f"{what} failed:\n{result.stderr[-4000:]}"
+
+
+def _served(outputs, index):
+    return [outputs[key] for key in sorted(outputs) if key.startswith(f"{index}/")]
+
+
+def check_serving_and_jax(spec, tmp_path):
+    """The TF Serving export and the JAX backend, in two other processes.
+
+    The JAX process loads the `.keras` file, runs the forward pass, exports
+    with `model.export(..., format="tf_saved_model")` and takes a `fit` step;
+    then one fresh TensorFlow process, where keras_memory cannot
+    be imported, calls our serving export and the JAX one. Every part is
+    checked and the failures are reported together.
+    """
+    x = spec.model_inputs()
+    model = spec.model()
+    expected = keras.ops.convert_to_numpy(model(x))
+    export_dir = export_for_serving(model, tmp_path / "serving", "conformance")
+    model.save(tmp_path / "model.keras")
+    named = spec.named_inputs()
+    # One batch: every new batch size is a new compile on JAX.
+    fit_x = spec.model_inputs(seed=1, batch_size=FIT_BATCH_SIZE)
+    fit_x = fit_x if isinstance(fit_x, list) else [fit_x]
+    fit_y = spec.targets(model, batch_size=FIT_BATCH_SIZE)
+    data = {f"input_{i}": a for i, a in enumerate(named.values())}
+    data.update({f"fit_x_{i}": a for i, a in enumerate(fit_x)})
+    np.savez(tmp_path / "data.npz", fit_y=fit_y, **data)
+    jax_export = tmp_path / "jax_export"
+    jax_results = tmp_path / "jax_results.npz"
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    _run(
+        _JAX_SCRIPT,
+        [tmp_path / "model.keras", tmp_path / "data.npz", jax_export, jax_results],
+        env,
+        "the JAX process",
     )
+    failures = []
+    with open(str(jax_results) + ".json") as f:
+        jax_errors = json.load(f)
+    with np.load(jax_results) as results:
+        results = {key: results[key] for key in results.files}
+
+    np.savez(
+        tmp_path / "serve_inputs.npz",
+        names=json.dumps(list(named)),
+        **{f"input_{i}": a for i, a in enumerate(named.values())},
+    )
+    exports = [export_dir] + ([] if "export" in jax_errors else [jax_export])
+    served_path = tmp_path / "served.npz"
+    _run(
+        _FRESH_TF_SCRIPT,
+        [tmp_path / "serve_inputs.npz", served_path, *exports],
+        dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        "the fresh TensorFlow process",
+        cwd=tmp_path,  # keep the project checkout off sys.path
+    )
+    with open(str(served_path) + ".json") as f:
+        serve_errors = json.load(f)
+    with np.load(served_path) as served:
+        served = {key: served[key] for key in served.files}
+
+    def compare(what, actual, tolerance):
+        try:
+            _assert_close(actual, expected, tolerance, what)
+        except AssertionError as error:
+            failures.append(str(error))
+
+    if "0" in serve_errors:
+        failures.append(f"serving export:\n{serve_errors['0']}")
+    else:
+        assert [key.split("/")[1] for key in served if key.startswith("0/")] == [
+            "prediction"
+        ]
+        compare("served outputs", served["0/prediction"], spec.tolerance("serving_export"))
+    compare("JAX forward pass", results["forward"], spec.tolerance("jax_parity"))
+    if "export" in jax_errors:
+        failures.append(f"JAX model.export:\n{jax_errors['export'][-3000:]}")
+    elif "1" in serve_errors:
+        failures.append(f"JAX export in a fresh process:\n{serve_errors['1'][-3000:]}")
+    else:
+        (jax_served,) = _served(served, 1)
+        compare("JAX export in a fresh process", jax_served, spec.tolerance("jax_export"))
+    if "fit" in jax_errors:
+        failures.append(f"JAX fit:\n{jax_errors['fit'][-3000:]}")
+    else:
+        count = len([key for key in results if key.startswith("before_")])
+        before = [results[f"before_{i}"] for i in range(count)]
+        after = [results[f"after_{i}"] for i in range(count)]
+        try:
+            assert np.isfinite(results["loss"]).all(), f"JAX fit loss {results['loss']}"
+            _assert_layer_trained(before, after, "JAX fit")
+        except AssertionError as error:
+            failures.append(str(error))
+    assert not failures, "\n\n".join(failures)
 
 
 CHECKS = (
+    check_shapes_and_weights,
+    check_reference,
     check_rnn_outputs,
     check_bidirectional,
     check_masking,
@@ -519,6 +847,5 @@ CHECKS = (
     check_jit_fit_step,
     check_mixed_float16,
     check_mixed_bfloat16,
-    check_serving_export,
-    check_jax_parity,
+    check_serving_and_jax,
 )

@@ -1,203 +1,261 @@
 """Every public layer, registered once in a tiny configuration.
 
-A new public layer adds one `LayerSpec` here; `test_every_public_layer_is_
-registered` fails until it does.
+A new public layer adds one spec here (`CellSpec`, `RNNSpec` or `LayerSpec`)
+with its output shapes, its weight counts and an independent reference
+(`tests/references.py`); `test_every_public_layer_is_registered` fails until
+it does.
 """
 
 import keras
+import numpy as np
+import references
 from conformance import BATCH_SIZE
+from conformance import CellSpec
 from conformance import LayerSpec
+from conformance import RNNSpec
 from conformance import padded_token_ids
 
 from keras_memory import layers
 
+B, T = BATCH_SIZE, 7  # the batch and timesteps of the recurrent specs
+
+
+def _zoneout(inner_step=None):
+    def reference(cell, x):
+        step = references.zoneout_step(cell, inner_step and inner_step(cell.cell))
+        states = references.initial_states(cell.cell, x.shape[0])
+        return references.run_steps(step, x, states)[0]
+
+    return reference
+
+
+def _attention_with_weights(cell, x):
+    outputs, attention, _ = references.previous_state_attention(cell, x)
+    return np.concatenate([outputs, attention], -1)
+
+
+def _story_and_question(rng, batch_size):
+    return {
+        "story": padded_token_ids(rng, (batch_size, 5, 4), 13),
+        "question": padded_token_ids(rng, (batch_size, 4), 13),
+    }
+
+
 SPECS = (
-    LayerSpec(
+    CellSpec(
         layers.ClockworkRNNCell,
-        kind="cell",
         # Periods that are not powers of two, so phases wrap unevenly.
-        factory=lambda: layers.ClockworkRNNCell(6, periods=[1, 2, 3]),
+        lambda: layers.ClockworkRNNCell(6, periods=[1, 2, 3]),
+        reference=references.clockwork_rnn,
+        output_shapes=(B, T, 6),
+        weight_counts=(3, 0),
     ),
-    LayerSpec(
+    RNNSpec(
         layers.ClockworkRNN,
-        kind="rnn",
-        factory=lambda **kwargs: layers.ClockworkRNN(6, periods=[1, 2, 3], **kwargs),
+        lambda **kwargs: layers.ClockworkRNN(6, periods=[1, 2, 3], **kwargs),
+        reference=lambda layer, x: references.clockwork_rnn(layer.cell, x),
+        output_shapes=(B, T, 6),
+        weight_counts=(3, 0),
     ),
-    LayerSpec(
+    CellSpec(
         layers.SkipRNNCell,
-        kind="cell",
         # b_p = -1 so that the gate skips some steps in the check inputs.
-        factory=lambda: layers.SkipRNNCell(
+        lambda: layers.SkipRNNCell(
             keras.layers.LSTMCell(4),
             return_gates=True,
             update_bias_initializer=keras.initializers.Constant(-1.0),
         ),
+        reference=references.skip_rnn,
+        output_shapes=(B, T, 5),
+        weight_counts=(5, 0),
     ),
-    LayerSpec(
+    RNNSpec(
         layers.SkipRNN,
-        kind="rnn",
-        factory=lambda **kwargs: layers.SkipRNN(
+        lambda **kwargs: layers.SkipRNN(
             keras.layers.GRUCell(4),
             budget_weight=0.01,
             update_bias_initializer=keras.initializers.Constant(-1.0),
             **kwargs,
         ),
+        # The layer strips the gate column of its cell's output.
+        reference=lambda layer, x: references.skip_rnn(layer.cell, x)[..., :4],
+        output_shapes=(B, T, 4),
+        weight_counts=(5, 0),
     ),
-    LayerSpec(
+    CellSpec(
         layers.ZoneoutCell,
-        kind="cell",
-        variant="lstm",
         # Seeded: the jit check builds two models and compares their fit steps.
-        factory=lambda: layers.ZoneoutCell(
+        lambda: layers.ZoneoutCell(
             keras.layers.LSTMCell(4), zoneout_h=0.3, zoneout_c=0.2, seed=1
         ),
+        reference=_zoneout(),
+        output_shapes=(B, T, 4),
+        weight_counts=(3, 0),
+        variant="lstm",
     ),
-    LayerSpec(
+    CellSpec(
         layers.ZoneoutCell,
-        kind="cell",
-        variant="clockwork",
         # The clock phases pass through untouched (masking, stateful, export).
-        factory=lambda: layers.ZoneoutCell(
+        lambda: layers.ZoneoutCell(
             layers.ClockworkRNNCell(6, periods=[1, 2, 3]), zoneout_h=0.3, seed=1
         ),
+        reference=_zoneout(references.clockwork_step),
+        output_shapes=(B, T, 6),
+        weight_counts=(3, 0),
+        variant="clockwork",
     ),
-    LayerSpec(
+    CellSpec(
         layers.HMLSTMCell,
-        kind="cell",
-        variant="boundaries",
         # Boundaries in the output: state 0 (the output) carries z as well.
-        factory=lambda: layers.HMLSTMCell([4, 3], return_boundaries=True),
+        lambda: layers.HMLSTMCell([4, 3], return_boundaries=True),
+        reference=references.hmlstm,
+        output_shapes=(B, T, 8),
+        weight_counts=(7, 1),
+        variant="boundaries",
     ),
-    LayerSpec(
+    RNNSpec(
         layers.HMLSTM,
-        kind="rnn",
         # Three layers, so the middle one can UPDATE, COPY and FLUSH; and the
         # gated output module.
-        factory=lambda **kwargs: layers.HMLSTM(
-            [4, 3, 2], output_module_units=5, **kwargs
-        ),
+        lambda **kwargs: layers.HMLSTM([4, 3, 2], output_module_units=5, **kwargs),
+        reference=lambda layer, x: references.hmlstm(layer.cell, x),
+        output_shapes=(B, T, 5),
+        weight_counts=(13, 1),
     ),
-    LayerSpec(
+    CellSpec(
         layers.NTMCell,
-        kind="cell",
-        factory=lambda: layers.NTMCell(units=4, memory_size=5, memory_width=3),
+        lambda: layers.NTMCell(units=4, memory_size=5, memory_width=3),
+        reference=references.memory_cell,
+        output_shapes=(B, T, 7),
+        weight_counts=(5, 0),
     ),
-    LayerSpec(
+    CellSpec(
         layers.NTMCell,
-        kind="cell",
-        variant="feedforward",
         # No controller state: the memory is the only recurrence.
-        factory=lambda: layers.NTMCell(
-            "feedforward", units=4, memory_size=5, memory_width=3
-        ),
+        lambda: layers.NTMCell("feedforward", units=4, memory_size=5, memory_width=3),
+        reference=references.memory_cell,
+        output_shapes=(B, T, 7),
+        weight_counts=(4, 0),
+        variant="feedforward",
     ),
-    LayerSpec(
+    RNNSpec(
         layers.NTM,
-        kind="rnn",
-        factory=lambda **kwargs: layers.NTM(
-            units=4, memory_size=5, memory_width=3, **kwargs
-        ),
+        lambda **kwargs: layers.NTM(units=4, memory_size=5, memory_width=3, **kwargs),
+        reference=lambda layer, x: references.memory_cell(layer.cell, x),
+        output_shapes=(B, T, 7),
+        weight_counts=(5, 0),
     ),
     LayerSpec(
         layers.StackedAttention,
-        kind="layer",
         # Attention maps as a second output (not fed to the Dense).
-        factory=lambda **kwargs: layers.StackedAttention(
-            5, hops=2, return_attention=True, **kwargs
-        ),
-        make_inputs=lambda rng: {
-            "regions": rng.normal(size=(BATCH_SIZE, 6, 4)).astype("float32"),
-            "question": rng.normal(size=(BATCH_SIZE, 4)).astype("float32"),
+        lambda **kwargs: layers.StackedAttention(5, hops=2, return_attention=True, **kwargs),
+        make_inputs=lambda rng, batch_size: {
+            "regions": rng.normal(size=(batch_size, 6, 4)).astype("float32"),
+            "question": rng.normal(size=(batch_size, 4)).astype("float32"),
         },
+        reference=lambda layer, inputs: references.stacked_attention(layer, *inputs),
+        output_shapes=[(B, 4), (B, 2, 6)],
+        weight_counts=(4, 0),
     ),
     LayerSpec(
         layers.MemoryNetwork,
-        kind="layer",
-        variant="adjacent",
         # 5 sentences in a memory of 4: truncation; padded words and sentences.
-        factory=lambda **kwargs: layers.MemoryNetwork(
+        lambda **kwargs: layers.MemoryNetwork(
             13, 6, hops=2, memory_size=4, return_attention=True, **kwargs
         ),
-        make_inputs=lambda rng: {
-            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
-            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
-        },
+        make_inputs=_story_and_question,
+        reference=lambda layer, inputs: references.np_forward(layer, *inputs),
+        output_shapes=[(B, 13), (B, 2, 5)],
+        weight_counts=(6, 1),
+        variant="adjacent",
     ),
     LayerSpec(
         layers.MemoryNetwork,
-        kind="layer",
-        variant="layerwise",
         # Seeded random noise: the jit check compares two seeded fit steps.
-        factory=lambda **kwargs: layers.MemoryNetwork(
+        lambda **kwargs: layers.MemoryNetwork(
             13, 6, hops=2, memory_size=4, weight_tying="layerwise",
             encoding="bag_of_words", nonlinearity="relu", random_noise=0.3,
             seed=1, **kwargs
         ),
-        make_inputs=lambda rng: {
-            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
-            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
-        },
+        make_inputs=_story_and_question,
+        reference=lambda layer, inputs: references.np_forward(layer, *inputs)[0],
+        output_shapes=(B, 13),
+        weight_counts=(7, 1),
+        variant="layerwise",
     ),
     LayerSpec(
         layers.MemoryNetworkResponse,
-        kind="layer",
         # Greedy decoding (argmax fed back) in every check.
-        factory=lambda **kwargs: layers.MemoryNetworkResponse(
+        lambda **kwargs: layers.MemoryNetworkResponse(
             13, 6, hops=1, memory_size=4, answer_length=2, response_cell="lstm",
             **kwargs
         ),
-        make_inputs=lambda rng: {
-            "story": padded_token_ids(rng, (BATCH_SIZE, 5, 4), 13),
-            "question": padded_token_ids(rng, (BATCH_SIZE, 4), 13),
-        },
+        make_inputs=_story_and_question,
+        reference=lambda layer, inputs: references.memory_network_response(
+            layer, *inputs
+        )[0],
+        output_shapes=(B, 2, 13),
+        weight_counts=(8, 1),
     ),
-    LayerSpec(
+    CellSpec(
         layers.MemoryCell,
-        kind="cell",
-        factory=lambda: layers.MemoryCell(units=4, memory_size=5, memory_width=3),
+        lambda: layers.MemoryCell(units=4, memory_size=5, memory_width=3),
+        reference=references.memory_cell,
+        output_shapes=(B, T, 7),
+        weight_counts=(5, 0),
     ),
-    LayerSpec(
+    CellSpec(
         layers.MemoryCell,
-        kind="cell",
-        variant="hard",
         # Seeded: the jit check compares two models' training steps.
-        factory=lambda: layers.MemoryCell(
+        lambda: layers.MemoryCell(
             units=4, memory_size=5, memory_width=3, addressing="location",
             reads="hard", writes="residual", read_heads=2, write_heads=2,
             return_access=True, return_log_probs=True, seed=1,
         ),
+        reference=references.memory_cell,
+        output_shapes=(B, T, 32),
+        weight_counts=(5, 0),
+        variant="hard",
     ),
-    LayerSpec(
+    RNNSpec(
         layers.MemoryRNN,
-        kind="rnn",
-        factory=lambda **kwargs: layers.MemoryRNN(
+        lambda **kwargs: layers.MemoryRNN(
             units=4, memory_size=5, memory_width=3, writes="erase_add",
             write_heads=2, **kwargs,
         ),
+        reference=lambda layer, x: references.memory_cell(layer.cell, x),
+        output_shapes=(B, T, 7),
+        weight_counts=(5, 0),
     ),
-    LayerSpec(
+    CellSpec(
         layers.PreviousStateAttentionCell,
-        kind="cell",
-        variant="lstm",
         # window 3 < 7 timesteps: the ring wraps around.
-        factory=lambda: layers.PreviousStateAttentionCell(
+        lambda: layers.PreviousStateAttentionCell(
             keras.layers.LSTMCell(4), window=3, return_attention=True
         ),
+        reference=_attention_with_weights,
+        output_shapes=(B, T, 7),
+        weight_counts=(6, 0),
+        variant="lstm",
     ),
-    LayerSpec(
+    CellSpec(
         layers.PreviousStateAttentionCell,
-        kind="cell",
-        variant="clockwork",
-        factory=lambda: layers.PreviousStateAttentionCell(
+        lambda: layers.PreviousStateAttentionCell(
             layers.ClockworkRNNCell(6, periods=[1, 2, 3]), window=2,
             score="dot", attended_states="first",
         ),
+        reference=lambda cell, x: references.previous_state_attention(cell, x)[0],
+        output_shapes=(B, T, 6),
+        weight_counts=(5, 0),
+        variant="clockwork",
     ),
-    LayerSpec(
+    RNNSpec(
         layers.PreviousStateAttention,
-        kind="rnn",
-        factory=lambda **kwargs: layers.PreviousStateAttention(
+        lambda **kwargs: layers.PreviousStateAttention(
             keras.layers.GRUCell(4), window=3, **kwargs
         ),
+        reference=lambda layer, x: references.previous_state_attention(layer.cell, x)[0],
+        output_shapes=(B, T, 4),
+        weight_counts=(6, 0),
     ),
 )

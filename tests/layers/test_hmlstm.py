@@ -6,79 +6,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from references import hmlstm_step as reference_step
+from references import named_weights as _weights
+from references import sigmoid as _sigmoid
 
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
 
-# --- A NumPy reference of the equations ------------------------------------
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _weights(cell):
-    """The cell's weights by name: kernel_1, recurrent_kernel_1, ..."""
-    return {
-        w.path.split("/")[-1]: keras.ops.convert_to_numpy(w) for w in cell.weights
-    }
-
-
-def reference_step(cell, x, h, c, z):
-    """One HM-LSTM step in NumPy, straight from equations 6-9 and 11.
-
-    `h`, `c` are lists of per-layer arrays, `z` the list of the L-1
-    boundaries `(batch, 1)`. Returns `(output, h, c, z, operations)`, where
-    `operations[l]` is an array of "UPDATE", "COPY" or "FLUSH" per example.
-    """
-    w = _weights(cell)
-    slope = w["slope"]
-    num_layers = cell.num_layers
-    below, z_below = x, np.ones((x.shape[0], 1), "float32")
-    new_h, new_c, new_z, operations = [], [], [], []
-    for layer, n in enumerate(cell.units_per_layer):
-        number = layer + 1
-        top = layer == num_layers - 1
-        z_prev = np.zeros_like(z_below) if top else z[layer]
-        s = z_below * (below @ w[f"kernel_{number}"])  # bottom-up
-        s = s + h[layer] @ w[f"recurrent_kernel_{number}"]  # recurrent
-        if not top:
-            s = s + z_prev * (h[layer + 1] @ w[f"top_down_kernel_{number}"])
-        if cell.use_bias:
-            s = s + w[f"bias_{number}"]
-        f, i, o = (_sigmoid(s[:, k * n : (k + 1) * n]) for k in range(3))
-        g = np.tanh(s[:, 3 * n : 4 * n])
-        flush = z_prev[:, 0] == 1
-        update = (z_prev[:, 0] == 0) & (z_below[:, 0] == 1)
-        copy = (z_prev[:, 0] == 0) & (z_below[:, 0] == 0)
-        c_l = np.where(
-            flush[:, None], i * g, np.where(update[:, None], f * c[layer] + i * g, c[layer])
-        )
-        h_l = np.where(copy[:, None], h[layer], o * np.tanh(c_l))
-        operations.append(np.where(flush, "FLUSH", np.where(copy, "COPY", "UPDATE")))
-        if not top:
-            z_tilde = np.clip((slope * s[:, 4 * n : 4 * n + 1] + 1) / 2, 0, 1)
-            z_l = (z_tilde > 0.5).astype("float32")
-            new_z.append(z_l)
-            z_below = z_l
-        new_h.append(h_l)
-        new_c.append(c_l)
-        below = h_l
-    h_all = np.concatenate(new_h, -1)
-    if cell.output_module_units is None:
-        output = h_all
-    else:
-        gates = _sigmoid(h_all @ w["output_gate_kernel"])
-        blocks = np.cumsum([0] + list(cell.units_per_layer))
-        output = sum(
-            gates[:, l : l + 1]
-            * (new_h[l] @ w["output_kernel"][blocks[l] : blocks[l + 1]])
-            for l in range(num_layers)
-        )
-        output = np.maximum(output, 0.0)
-    if cell.return_boundaries:
-        output = np.concatenate([output] + new_z, -1)
-    return output, new_h, new_c, new_z, operations
+# The NumPy reference of the equations (hmlstm_step) is in tests/references.py.
 
 
 def _split(cell, tensor):

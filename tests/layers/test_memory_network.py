@@ -10,6 +10,7 @@ import tensorflow as tf
 
 import keras
 from keras import ops
+from references import np_forward
 
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
@@ -37,64 +38,7 @@ def _inputs(seed=0, batch=3, sentences=5, words=4):
     return story, question
 
 
-# --- NumPy reference ------------------------------------------------------------
-
-
-def np_position_encoding(J, d):
-    """l_kj for j = 1..J, k = 1..d: an array (J, d)."""
-    j = np.arange(1, J + 1)[:, None]
-    k = np.arange(1, d + 1)[None, :]
-    return (1 - j / J) - (k / d) * (1 - 2 * j / J)
-
-
-def np_embed(ids, embedding, encoding):
-    words = [w for w in ids if 0 < w < embedding.shape[0]]
-    if not words:
-        return np.zeros(embedding.shape[1])
-    vectors = embedding[words]
-    if encoding == "position":
-        vectors = vectors * np_position_encoding(len(words), embedding.shape[1])
-    return vectors.sum(0)
-
-
-def np_weights(net):
-    """The paper's symbols per hop, as NumPy arrays."""
-    get = lambda v: None if v is None else _numpy(v)  # noqa: E731
-    hops = [tuple(map(get, net.memory_embeddings(k))) for k in range(1, net.hops + 1)]
-    H = _numpy(net.hop_map) if net.weight_tying == "layerwise" else None
-    return get(net.question_embedding()), hops, H, _numpy(net.answer_matrix())
-
-
-def np_forward(net, story, question, linear=False):
-    """Logits (B, V) and attention (B, K, S), one example at a time."""
-    B_emb, hops, H, W = np_weights(net)
-    all_logits, all_attention = [], []
-    for b in range(story.shape[0]):
-        real = [i for i in range(story.shape[1]) if (story[b, i] != 0).any()]
-        kept = real[-net.memory_size :]
-        age = {i: len(real) - 1 - n for n, i in enumerate(real)}  # 0 = most recent
-        u = np_embed(question[b], B_emb, net.encoding)
-        attention = np.zeros((net.hops, story.shape[1]))
-        for k, (A, C, T_A, T_C) in enumerate(hops):
-            m = {i: np_embed(story[b, i], A, net.encoding) for i in kept}
-            c = {i: np_embed(story[b, i], C, net.encoding) for i in kept}
-            if T_A is not None:
-                m = {i: m[i] + T_A[age[i]] for i in kept}
-                c = {i: c[i] + T_C[age[i]] for i in kept}
-            scores = np.array([u @ m[i] for i in kept])
-            if linear:
-                p = scores
-            else:
-                p = np.exp(scores - scores.max()) if kept else scores
-                p = p / p.sum() if kept else p
-            o = sum((p_i * c[i] for p_i, i in zip(p, kept)), np.zeros(net.embedding_dim))
-            attention[k, kept] = p
-            u = (u @ H if H is not None else u) + o
-            if net.nonlinearity == "relu":
-                u = np.maximum(u, 0)
-        all_logits.append(u @ W)
-        all_attention.append(attention)
-    return np.array(all_logits), np.array(all_attention)
+# The NumPy reference (np_forward) is in tests/references.py.
 
 
 def _network(**kwargs):

@@ -5,6 +5,7 @@ import pytest
 
 import keras
 from keras import ops
+from references import previous_state_attention as _reference
 
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.previous_state_attention import PreviousStateAttention
@@ -17,55 +18,6 @@ K = 3
 
 def _numpy(x):
     return ops.convert_to_numpy(x)
-
-
-def _reference(cell, x):
-    """A NumPy loop over a plain list of past states (no ring).
-
-    Returns the outputs `(batch, T, units)`, the attention weights in order
-    of recency `(batch, T, K)` and the history `[s_0, s_1, ...]`.
-    """
-    inner = cell.cell
-    batch, timesteps, _ = x.shape
-    count = 1 if cell.attended_states == "first" else len(cell._cell_state_sizes)
-    states = [_numpy(s) for s in inner.get_initial_state(batch_size=batch)]
-    history = [states]
-    w_q, w_k = _numpy(cell.query_kernel), _numpy(cell.key_kernel)
-    outputs, attention = [], []
-    for t in range(timesteps):
-        past = history[::-1][:K]  # s_{t-1}, s_{t-2}, ... (most recent first)
-        h_previous = states[0]
-        query = {
-            "input_and_state": np.concatenate([x[:, t], h_previous], -1),
-            "input": x[:, t],
-            "state": h_previous,
-        }[cell.query]
-        keys = np.stack([s[0] for s in past], 1)  # (batch, k, H)
-        projected_query, projected_keys = query @ w_q, keys @ w_k
-        if cell.score == "additive":
-            scores = np.tanh(projected_query[:, None] + projected_keys) @ _numpy(
-                cell.score_vector
-            )
-            scores = scores[..., 0]
-        else:
-            scores = (projected_query[:, None] * projected_keys).sum(-1) / np.sqrt(
-                w_k.shape[-1]
-            )
-        a = np.exp(scores - scores.max(-1, keepdims=True))
-        a /= a.sum(-1, keepdims=True)
-        mixed = [
-            (a[:, :, None] * np.stack([s[i] for s in past], 1)).sum(1)
-            for i in range(count)
-        ]
-        attended = mixed + states[count:]
-        output, new_states = inner(x[:, t], attended)
-        states = [_numpy(s) for s in new_states]
-        history.append(states)
-        outputs.append(_numpy(output))
-        padded = np.zeros((batch, K), "float32")
-        padded[:, : a.shape[1]] = a
-        attention.append(padded)
-    return np.stack(outputs, 1), np.stack(attention, 1), history
 
 
 @pytest.mark.parametrize(

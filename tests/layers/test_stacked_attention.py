@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from references import stacked_attention as _reference
 
 from keras_memory.layers.stacked_attention import StackedAttention
 
@@ -31,33 +32,6 @@ def _layer_with_random_weights(weights_seed=1, **kwargs):
     rng = np.random.default_rng(weights_seed)
     layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.weights])
     return layer
-
-
-def _reference(layer, v_i, v_q, mask=None):
-    """The paper's eq. 15-19 with loops and NumPy: `(u^K, [p_I^1, ...])`."""
-    w_ia = _numpy(layer.image_kernel)  # (K, d, k)
-    w_qa = _numpy(layer.question_kernel)  # (K, d, k)
-    w_p = _numpy(layer.attention_kernel)  # (K, k, 1)
-    b_a = _numpy(layer.bias) if layer.bias is not None else np.zeros(w_ia.shape[::2])
-    if mask is None:
-        mask = np.ones(v_i.shape[:2], bool)
-    outputs, maps = [], []
-    for b in range(v_i.shape[0]):
-        u = v_q[b].astype("float64")  # u^0 = v_Q
-        example_maps = []
-        for k in range(layer.hops):
-            scores = []
-            for i in range(v_i.shape[1]):
-                h_a = np.tanh(v_i[b, i] @ w_ia[k] + u @ w_qa[k] + b_a[k])  # eq. 15
-                scores.append((h_a @ w_p[k])[0])
-            scores = np.array(scores)
-            p = np.where(mask[b], np.exp(scores - scores[mask[b]].max()), 0.0)
-            p /= p.sum()  # eq. 16, over the unmasked regions
-            u = p @ v_i[b] + u  # eq. 17-19
-            example_maps.append(p)
-        outputs.append(u)
-        maps.append(example_maps)
-    return np.array(outputs), np.array(maps)
 
 
 # === Values ===
