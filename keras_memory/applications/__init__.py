@@ -7,7 +7,6 @@ budget, measured score). `keras-memory info` lists them.
 """
 
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
-from keras_memory.applications.ntm_copy import NTMCopy
-from keras_memory.applications.ntm_copy import NTMRepeatCopy
+from keras_memory.applications.ntm_copy import NTMCopy, NTMRepeatCopy
 
 __all__ = ["MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]

@@ -21,7 +21,9 @@ def test_architecture_is_the_papers():
     assert model.output_names == ["answer"]
     network = memn2n_babi.memory_network_layer(model)
     assert (network.vocab_size, network.embedding_dim, network.hops) == (len(vocabulary), 50, 3)
-    assert (network.memory_size, network.weight_tying, network.encoding) == (50, "adjacent", "position")
+    assert (network.memory_size, network.weight_tying, network.encoding) == (
+        50, "adjacent", "position"
+    )
     assert network.temporal_encoding and network.nonlinearity is None
     assert network.random_noise == pytest.approx(0.1)
     story, question, _ = babi.vectorize(_generated()[:4], vocabulary)

@@ -40,7 +40,8 @@ def test_per_task_metadata_is_consistent():
             assert "weights" not in row
         if row["joint_error"] == 0.0:  # nothing to improve: not trained
             assert row["used"] == "joint"
-        combined[int(task)] = row["per_task_error"] if row["used"] == "per-task" else row["joint_error"]
+        answered = row["per_task_error"] if row["used"] == "per-task" else row["joint_error"]
+        combined[int(task)] = answered
     # No stray per-task files, and per_task_weights() lists the used ones.
     shipped_files = sorted(p.name for p in folder.glob("task*.weights.h5"))
     used = sorted(int(t) for t, row in rows.items() if row["used"] == "per-task")

@@ -5,11 +5,11 @@ import json
 import keras
 import numpy as np
 import pytest
+from testing_utils import assert_invalid_argument
 
 from keras_memory.applications import memn2n_babi
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.datasets import babi
-from testing_utils import assert_invalid_argument
 
 
 def _generated(task=1, num_stories=20, seed=5):

@@ -3,10 +3,10 @@
 import keras
 import numpy as np
 import pytest
+from testing_utils import to_numpy
 
 from keras_memory.applications import NTMCopy, NTMRepeatCopy, ntm_copy
 from keras_memory.datasets import bit_errors_per_sequence, copy_task, repeat_copy_task
-from testing_utils import to_numpy
 
 
 def test_architecture_is_the_papers():

@@ -5,9 +5,9 @@ import json
 import keras
 import numpy as np
 import pytest
+from testing_utils import assert_invalid_argument
 
 from keras_memory.applications import NTMCopy, ntm_copy
-from testing_utils import assert_invalid_argument
 
 
 def test_training_lowers_the_bit_errors():

@@ -7,10 +7,10 @@ that changes how the weights load, or what the models compute, fails here.
 
 import numpy as np
 import pytest
+from testing_utils import to_numpy
 
 from keras_memory.applications import NTMCopy, NTMRepeatCopy
 from keras_memory.applications.memn2n_babi import MemN2NbAbI, babi_models, load_vocabulary
-from testing_utils import to_numpy
 
 ATOL = 1e-6
 
