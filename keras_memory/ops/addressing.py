@@ -413,7 +413,17 @@ def erase_and_add(memory, weights, erase, add):
     _check_head_vectors("add", add, memory, weights)
     # 1 - w_h(i) e_h for every head: (batch, heads, N, M).
     keep = 1.0 - weights[:, :, :, None] * erase[:, :, None, :]
-    erased = memory * ops.prod(keep, axis=1)  # M~_t (eq. 3)
+    heads = keep.shape[1]
+    if heads is None:
+        kept = ops.prod(keep, axis=1)
+    else:
+        # A product of the static heads, not `ops.prod`: JAX's gradient of
+        # a product reduction needs a constant batch size, so a model with
+        # a dynamic batch would not export from the JAX backend (jax2tf).
+        kept = keep[:, 0]
+        for head in range(1, heads):
+            kept = kept * keep[:, head]
+    erased = memory * kept  # M~_t (eq. 3)
     return erased + _weighted_sum_over_heads(weights, add)  # eq. 4
 
 
