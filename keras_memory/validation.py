@@ -185,3 +185,13 @@ def _bound(bound):
     if math.isinf(bound):
         return "inf" if bound > 0 else "-inf"
     return f"{bound:g}"
+
+
+def check_index(name, value, size):
+    """Returns `value` as an `int`, or raises unless `0 <= value < size`.
+
+    For an id into a table of `size` entries (a token id and its vocabulary).
+    """
+    if not is_integer(value) or not 0 <= value < size:
+        raise invalid_argument(name, f"an integer in [0, {size})", value)
+    return int(value)
