@@ -59,9 +59,9 @@ def matched_units(layer_class, target_parameters, timesteps):
     raise ValueError(f"No width of {layer_class.__name__} reaches {target_parameters}.")
 
 
-def train_and_score(recurrent, inputs, targets, steps, seed):
+def train_and_score(recurrent, inputs, targets, steps, seed, learning_rates=LEARNING_RATES):
     best = None
-    for learning_rate in LEARNING_RATES:
+    for learning_rate in learning_rates:
         keras.utils.set_random_seed(seed)
         model = build(recurrent, inputs.shape[1], learning_rate)
         start = time.perf_counter()
@@ -81,6 +81,10 @@ def main(argv=None):
     parser.add_argument("--num-modules", type=int, default=8, help="default 8")
     parser.add_argument("--timesteps", type=int, default=320, help="default 320")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--learning-rates", type=float, nargs="+", default=list(LEARNING_RATES),
+        help="each model keeps the best of these; default 3e-3 1e-2",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny run for a smoke test")
     args = parser.parse_args(argv)
     if args.quick:
@@ -98,14 +102,14 @@ def main(argv=None):
     ]
     print(
         f"Sequence generation, {args.timesteps} steps, {args.steps} Adam updates, "
-        f"best of learning rates {LEARNING_RATES}, keras {keras.__version__} "
+        f"best of learning rates {tuple(args.learning_rates)}, keras {keras.__version__} "
         f"({keras.backend.backend()}), {os.cpu_count()} CPUs\n"
     )
     print("| model | effective parameters | learning rate | NMSE | training s |")
     print("|---|---|---|---|---|")
     for name, recurrent in candidates:
         nmse, learning_rate, seconds, parameters = train_and_score(
-            recurrent, inputs, targets, args.steps, args.seed
+            recurrent, inputs, targets, args.steps, args.seed, args.learning_rates
         )
         print(f"| {name} | {parameters} | {learning_rate:g} | {nmse:.4f} | {seconds:.1f} |")
 

@@ -164,7 +164,12 @@ def chance(question_types):
     return float(np.mean([guesses[t] for t in question_types]))
 
 
-def main(argv=None):
+def main(argv=None, deterministic=True):
+    """Prints the table; `deterministic=False` leaves TensorFlow's op determinism alone.
+
+    Op determinism is a process-wide switch that cannot be turned off again;
+    a caller in a shared process (a test) passes `deterministic=False`.
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=4000, help="training examples")
     parser.add_argument("--validation-examples", type=int, default=1000)
@@ -184,7 +189,7 @@ def main(argv=None):
     types = tuple(t for t in vqa.QUESTION_TYPES if t in args.question_types)
 
     # Same numbers on every run with the same seed.
-    if keras.backend.backend() == "tensorflow":
+    if deterministic and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()

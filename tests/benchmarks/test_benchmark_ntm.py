@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from test_benchmarks import markdown_tables, run_benchmark
+from benchmark_utils import markdown_tables, run_benchmark
 
 
 def _number(cell):
@@ -20,9 +20,9 @@ def quick_tables():
     One process for all sections: one TensorFlow import and one set of
     traced functions instead of five.
     """
-    stdout = run_benchmark(
-        "ntm.py", "--quick", "--format", "markdown", "--weights", "none"
-    )
+    result = run_benchmark("ntm.py", "--quick", "--format", "markdown", "--weights", "none")
+    assert result.returncode == 0, result.stderr[-4000:]
+    stdout = result.stdout
     tables = markdown_tables(stdout)
     parts = ["convergence", "generalisation", "speed", "scaling", "recall"]
     for part in parts:
@@ -80,14 +80,6 @@ def test_recall_table(quick_tables):
 
 
 def test_unknown_parts_are_refused():
-    import subprocess
-    import sys
-
-    from test_benchmarks import ROOT
-
-    result = subprocess.run(
-        [sys.executable, "benchmarks/ntm.py", "--parts", "speed,memory"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
+    result = run_benchmark("ntm.py", "--parts", "speed,memory", timeout=120)
     assert result.returncode == 2
     assert "unknown parts ['memory']" in result.stderr
