@@ -244,6 +244,10 @@ class StackedAttention(keras.layers.Layer):
 
     def call(self, inputs, mask=None, training=False):
         regions, question = inputs  # v_I (batch, m, d), v_Q (batch, d)
+        # Integer features (pixel values, counts) are cast as Dense casts
+        # them; Keras autocasts only floating inputs.
+        regions = ops.cast(regions, self.compute_dtype)
+        question = ops.cast(question, self.compute_dtype)
         region_mask = self._region_mask(mask)
         query = question  # u^0 = v_Q
         attention_maps = []
