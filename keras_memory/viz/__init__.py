@@ -4,14 +4,20 @@ Every function draws a new `matplotlib.figure.Figure` (without pyplot), saves
 it when `path` is given, and returns it. One module per layer family.
 """
 
+from keras_memory.viz._figure import figure_to_png
 from keras_memory.viz.clockwork import plot_clockwork
 from keras_memory.viz.hmlstm import plot_boundaries
 from keras_memory.viz.hops import plot_hops
-from keras_memory.viz.memory import MemoryAccess, memory_access, plot_memory_access
+from keras_memory.viz.memory import MemoryAccess
+from keras_memory.viz.memory import find_ntm_layer
+from keras_memory.viz.memory import memory_access
+from keras_memory.viz.memory import plot_memory_access
 from keras_memory.viz.skip_rnn import plot_skip_updates
 
 __all__ = [
     "MemoryAccess",
+    "figure_to_png",
+    "find_ntm_layer",
     "memory_access",
     "plot_boundaries",
     "plot_clockwork",

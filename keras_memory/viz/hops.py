@@ -6,10 +6,9 @@ story's sentences as rows, one column per hop holding the attention
 question, the true answer and the model's answer above.
 """
 
-import numbers
-
 import numpy as np
 
+from keras_memory import validation
 from keras_memory.viz._figure import finish_figure, new_figure
 
 # Attention values are written into the cells; below this they are left out
@@ -71,8 +70,7 @@ def _facts(supporting_facts, count):
         return set(np.flatnonzero(facts.reshape(-1)[:count]).tolist())
     facts = list(facts.reshape(-1))
     if not all(
-        isinstance(f, numbers.Integral) and not isinstance(f, bool) and 0 <= f < count
-        for f in facts
+        validation.is_integer(f) and 0 <= f < count for f in facts
     ):
         raise ValueError(
             "Received an invalid value for argument `supporting_facts`, "

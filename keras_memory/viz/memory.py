@@ -6,11 +6,11 @@ model on one sequence and returns what the figure needs.
 """
 
 import collections
-import numbers
 
 import keras
 import numpy as np
 
+from keras_memory import validation
 from keras_memory.viz._figure import finish_figure, new_figure
 
 # A location is "used" by `locations="auto"` when some head gives it at least
@@ -116,7 +116,7 @@ def _location_indices(locations, memory_size, weightings):
         indices = np.asarray(locations)
         if not (
             indices.ndim == 1
-            and all(isinstance(i, numbers.Integral) for i in indices.tolist())
+            and all(validation.is_integer(i) for i in indices.tolist())
         ):
             raise ValueError(
                 "Received an invalid value for argument `locations`, expected "
@@ -291,7 +291,24 @@ def plot_memory_access(
     return finish_figure(figure, path)
 
 
-def _find_ntm(model, layer_name):
+def find_ntm_layer(model, layer_name="ntm"):
+    """The `NTM` layer called `layer_name` in `model`, or a clear error.
+
+    `memory_access` and `keras_memory.callbacks.MemoryAccessImages` read
+    the weightings of this layer.
+
+    Args:
+        model: A `keras.Model`.
+        layer_name: Name of the NTM layer. Default: `"ntm"`, its name in
+            `keras_memory.applications.NTMCopy`.
+
+    Returns:
+        The `keras_memory.layers.NTM` layer.
+
+    Raises:
+        ValueError: When `model` has no layer called `layer_name`, or when
+            that layer is not an `NTM`.
+    """
     from keras_memory.layers.ntm import NTM
 
     try:
@@ -403,7 +420,7 @@ def memory_access(model, inputs, layer_name="ntm"):
     plot_memory_access(inputs, *memory_access(model, inputs), path="copy.png")
     ```
     """
-    layer = _find_ntm(model, layer_name)
+    layer = find_ntm_layer(model, layer_name)
     array = np.asarray(inputs, "float32")
     if array.ndim not in (2, 3):
         raise ValueError(

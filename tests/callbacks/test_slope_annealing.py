@@ -4,11 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.callbacks import (
-    SlopeAnnealing,
-    find_hmlstm_cells,
-    paper_slope_schedule,
-)
+from keras_memory.callbacks import SlopeAnnealing, find_layers, paper_slope_schedule
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
 
@@ -72,7 +68,7 @@ def test_finds_cells_in_layers_wrappers_and_nested_models():
     x = keras.layers.RNN(HMLSTMCell([2, 2]), return_sequences=True)(x)
     inner = keras.Sequential([keras.Input((5, 4)), HMLSTM([3, 3])])
     model = keras.Model(inputs, keras.layers.Dense(1)(inner(x)))
-    cells = find_hmlstm_cells(model)
+    cells = find_layers(model, HMLSTMCell)
     assert len(cells) == 4  # forward, backward, RNN, nested
     assert len({id(cell) for cell in cells}) == 4
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras_memory.callbacks import MemoryAccessImages
 from keras_memory.datasets import copy_task
 from keras_memory.layers import NTM
+from keras_memory.viz import figure_to_png, memory_access, plot_memory_access
 
 
 def _tiny_copy_model():
@@ -35,25 +36,60 @@ def _image_summaries(log_dir):
     return found
 
 
-def test_writes_one_png_per_epoch_readable_from_the_event_file(tmp_path):
+def _decoded(png):
+    return tf.io.decode_png(png).numpy()
+
+
+def test_each_png_is_the_memory_access_figure_of_that_epoch(tmp_path):
     model = _tiny_copy_model()
     x, y, weights = copy_task(8, 2, 2)
     example = copy_task(1, 3, 3, seed=5)[0][0]
     callback = MemoryAccessImages(tmp_path / "memory", example)
+    # What the callback must draw, computed beside it at the end of each epoch.
+    accesses = []
+    probe = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: accesses.append(memory_access(model, example))
+    )
     model.fit(x, y, sample_weight=weights, epochs=2, batch_size=4, verbose=0,
-              callbacks=[callback])
+              callbacks=[callback, probe])
 
     assert callback.epochs_written == [0, 1]
     summaries = _image_summaries(tmp_path / "memory")
     assert [(tag, step) for tag, step, _ in summaries] == [
         ("memory_access", 0), ("memory_access", 1),
     ]
-    for _, _, encoded in summaries:
-        width, height, png = encoded
+    images = []
+    for (_, step, (width, height, png)), access in zip(summaries, accesses):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        image = tf.io.decode_png(png).numpy()
-        assert image.shape == (int(height), int(width), 4)
-        assert image.shape[0] > 100 and image.shape[1] > 100
+        image = _decoded(png)
+        # plot_memory_access with one write and one read head: 8 x 6.5 inches
+        # at 80 dpi.
+        assert (int(width), int(height)) == (640, 520)
+        assert image.shape == (520, 640, 4)
+        figure = plot_memory_access(example, *access, title=f"ntm after epoch {step + 1}")
+        np.testing.assert_array_equal(image, _decoded(figure_to_png(figure, dpi=80)))
+        images.append(image)
+    # The two epochs' weightings differ, and so do the drawn pixels.
+    assert not np.allclose(accesses[0].write_weightings, accesses[1].write_weightings)
+    assert (images[0] != images[1]).any(axis=-1).sum() > 100
+
+
+def test_other_weights_draw_another_figure(tmp_path):
+    example = copy_task(1, 3, 3, seed=5)[0][0]
+    renders = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        model = _tiny_copy_model()
+        model(example[None])
+        callback = MemoryAccessImages(tmp_path, example)
+        callback.set_model(model)
+        renders.append(_decoded(callback.render_png(title="t")))
+    assert renders[0].shape == renders[1].shape == (520, 640, 4)
+    # Different weights: different weightings and outputs on the same input.
+    changed = (renders[0] != renders[1]).any(axis=-1)
+    assert changed.sum() > 1000
+    # The title, drawn the same, is not where they differ.
+    assert not changed[:20].any()
 
 
 def test_every_and_tag(tmp_path):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.callbacks import LinearStart, find_memory_networks
+from keras_memory.callbacks import LinearStart, find_layers
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 
@@ -43,17 +43,17 @@ def _model(network_class=MemoryNetwork, nested=False):
 
 
 def _flags(model):
-    return [float(network.linear_start) for network in find_memory_networks(model)]
+    return [float(network.linear_start) for network in find_layers(model, MemoryNetwork)]
 
 
 def test_finds_networks_in_nested_models_and_subclasses():
-    assert len(find_memory_networks(_model(nested=True))) == 1
+    assert len(find_layers(_model(nested=True), MemoryNetwork)) == 1
     inputs = [keras.Input((4, 3), dtype="int32"), keras.Input((3,), dtype="int32")]
     both = keras.Model(
         inputs,
         [MemoryNetwork(V, 4)(inputs), MemoryNetworkResponse(V, 4)(inputs)],
     )
-    assert len(find_memory_networks(both)) == 2
+    assert len(find_layers(both, MemoryNetwork)) == 2
 
 
 def test_softmax_comes_back_when_the_loss_stops_decreasing():
@@ -121,7 +121,7 @@ def test_fit_switches_the_softmax_back_without_retracing():
 def test_linear_and_softmax_outputs_differ():
     x, _ = _data()
     model = _model()
-    network = find_memory_networks(model)[0]
+    network = find_layers(model, MemoryNetwork)[0]
     softmax = keras.ops.convert_to_numpy(model.predict(x, verbose=0))
     network.linear_start.assign(1.0)
     linear = keras.ops.convert_to_numpy(model.predict(x, verbose=0))
@@ -141,7 +141,7 @@ def test_errors():
         callback.on_epoch_end(0, {"loss": 1.0})
     for name, value in [
         ("monitor", ""), ("patience", -1), ("patience", 1.5), ("min_delta", -0.1),
-        ("max_epochs", 0),
+        ("max_epochs", 0), ("min_delta", float("inf")), ("patience", True),
     ]:
         with pytest.raises(ValueError, match=f"argument `{name}`.*got {value!r}"):
             LinearStart(**{name: value})
