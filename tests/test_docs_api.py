@@ -43,7 +43,13 @@ def test_documented_name_imports_from_its_documented_path(path):
 
 @pytest.mark.parametrize(
     "package",
-    ["keras_memory.layers", "keras_memory.ops", "keras_memory.applications", "keras_memory.viz"],
+    [
+        "keras_memory.layers",
+        "keras_memory.ops",
+        "keras_memory.applications",
+        "keras_memory.callbacks",
+        "keras_memory.viz",
+    ],
 )
 def test_every_public_name_of_the_package_is_documented(package):
     module = importlib.import_module(package)

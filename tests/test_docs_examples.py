@@ -1,12 +1,20 @@
-"""The examples users copy: docstrings and the README."""
+"""The examples users copy: docstrings, the README and the docs pages.
 
+The code blocks run, and what they print is compared with the values that
+the pages state in comments (the rules are above `DESCRIPTIONS`).
+"""
+
+import ast
+import decimal
 import doctest
 import importlib
+import io
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import tokenize
 
 import pytest
 
@@ -27,6 +35,165 @@ def run_python(code, cwd):
     return result.stdout
 
 
+# === What a page says its code prints ===
+#
+# A `print(...)` statement states its output in a comment: on its own last
+# line (`print(x.shape)  # (2, 7)`), or, when that comment only describes,
+# in the comment lines right below it (a printed array, row by row). The
+# stated text is compared with what the call printed, whitespace runs
+# counting as one space:
+# - exactly, up to an explanation after `: ` or `; ` outside brackets
+#   (`# (2, 6, 9): 8 units and u_t` states `(2, 6, 9)`);
+# - `...` stands for any text, as in doctests;
+# - `about X`: every number of `X` within half a unit of its last written
+#   digit (`about 0.006` accepts [0.0055, 0.0065), `about 0` accepts
+#   (-0.5, 0.5)), the text between the numbers exactly; `about X or less`
+#   accepts everything below that interval's upper end too.
+# Comments that describe a printed value instead of stating it are listed
+# in DESCRIPTIONS (a test checks that each is still on a page).
+
+DESCRIPTIONS = (
+    "11 mod T_i, whatever the masks were",
+    "5 mod 1, 5 mod 2, 5 mod 4 for both sequences",
+    "sequence 0 saw 3 steps, sequence 1 saw 5",
+    "96 mod T_i",
+    "rows: t = 0..4; columns: T = 1, 2, 4",
+    "the tasks with shipped per-task weights",
+    "One training sequence, repeated",
+    "The figure: signals, module updates, hidden state by module.",
+    "The same cost in NumPy, on a new batch of length-4 sequences.",
+    "Step 1 attends s_0 alone",
+)
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_MARK = "@@docs-print@@"
+
+
+def is_description(comment):
+    return any(comment.startswith(description) for description in DESCRIPTIONS)
+
+
+def _comments_by_line(code):
+    """`{line: (comment text, whether the line holds nothing else)}`."""
+    comments = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            line = token.start[0]
+            alone = not token.line[: token.start[1]].strip()
+            comments[line] = (token.string[1:].strip(), alone)
+    return comments
+
+
+def stated_outputs(code):
+    """`{(line, column) of a print call: (its statement, its stated output)}`."""
+    comments = _comments_by_line(code)
+    stated = {}
+    for node in ast.walk(ast.parse(code)):
+        if not (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "print"
+        ):
+            continue
+        inline = comments.get(node.end_lineno)
+        below = []
+        line = node.end_lineno + 1
+        while line in comments and comments[line][1]:
+            below.append(comments[line][0])
+            line += 1
+        if inline is not None and not inline[1] and not is_description(inline[0]):
+            comment = inline[0]
+        elif below and not is_description(below[0]):
+            comment = " ".join(below)
+        else:
+            continue
+        stated[(node.lineno, node.col_offset)] = (ast.get_source_segment(code, node), comment)
+    return stated
+
+
+def _normalize(text):
+    return " ".join(text.split())
+
+
+def stated_value(comment):
+    """The comment up to an explanation after `: ` or `; ` outside brackets."""
+    depth = 0
+    quote = None
+    for index, character in enumerate(comment):
+        if quote:
+            quote = None if character == quote else quote
+        elif character in "'\"":
+            quote = character
+        elif character in "([{<":
+            depth += 1
+        elif character in ")]}>":
+            depth -= 1
+        elif depth == 0 and comment[index : index + 2] in (": ", "; "):
+            return comment[:index]
+    return comment
+
+
+def _half_unit(number):
+    """Half a unit of the last written digit of `number`, exactly."""
+    mantissa, _, exponent = number.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return decimal.Decimal(5).scaleb(int(exponent or 0) - decimals - 1)
+
+
+def assert_printed_as_stated(printed, comment, statement):
+    expected = _normalize(stated_value(comment))
+    printed = _normalize(printed)
+    context = f"{statement}  # {comment}\nprinted: {printed}"
+    if not expected.startswith("about "):
+        pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+        assert re.fullmatch(pattern, printed, re.S), context
+        return
+    expected = expected[len("about "):]
+    or_less = expected.endswith(" or less")
+    if or_less:
+        expected = expected[: -len(" or less")]
+    numbers = _NUMBER.findall(expected)
+    texts = _NUMBER.split(expected)
+    pattern = f"({_NUMBER.pattern})".join(re.escape(text) for text in texts)
+    match = re.fullmatch(pattern, printed)
+    assert match, context
+    for stated, value in zip(numbers, match.groups()):
+        low = decimal.Decimal(stated) - _half_unit(stated)
+        high = decimal.Decimal(stated) + _half_unit(stated)
+        assert (or_less or low <= decimal.Decimal(value)) and decimal.Decimal(value) < high, context
+
+
+def check_printed_values(code, cwd):
+    """Runs `code`, checks every stated output; returns `[(comment, printed)]`."""
+    stated = stated_outputs(code)
+    lines = code.splitlines()
+    # Right to left within a line, so that the columns stay valid.
+    for number, (line, column) in enumerate(sorted(stated, reverse=True)):
+        text = lines[line - 1]
+        assert text[column:].startswith("print("), text
+        lines[line - 1] = f"{text[:column]}_docs_print({line}, {column}, {text[column + 6:]}"
+    prelude = (
+        "def _docs_print(line, column, *args, **kwargs):\n"
+        f"    print('{_MARK}', line, column, flush=True)\n"
+        "    print(*args, **kwargs, flush=True)\n"
+        f"    print('{_MARK}', flush=True)\n"
+    )
+    stdout = run_python(prelude + "\n".join(lines), cwd)
+    printed = {}
+    for match in re.finditer(
+        rf"^{_MARK} (\d+) (\d+)\n(.*?)^{_MARK}$", stdout, re.S | re.M
+    ):
+        # The first call of a print in a loop is the one the page shows.
+        printed.setdefault((int(match.group(1)), int(match.group(2))), match.group(3))
+    checked = []
+    for position, (statement, comment) in sorted(stated.items()):
+        assert position in printed, f"never printed: {statement}"
+        assert_printed_as_stated(printed[position], comment, statement)
+        checked.append((comment, printed[position]))
+    return checked
+
+
 # By name: `keras_memory.datasets.hierarchical_text` the attribute is the
 # function of that name, which shadows the module.
 DOCTEST_MODULES = [
@@ -43,7 +210,11 @@ DOCTEST_MODULES = [
     "keras_memory.layers.memory_rnn",
     "keras_memory.layers.previous_state_attention_cell",
     "keras_memory.layers.previous_state_attention",
-    "keras_memory.applications.memn2n_babi",
+    "keras_memory.applications.memn2n_babi.model",
+    "keras_memory.applications.memn2n_babi.presets",
+    "keras_memory.applications.memn2n_babi.training",
+    "keras_memory.applications.ntm_copy.model",
+    "keras_memory.applications.tables",
     "keras_memory.datasets.hierarchical_text",
     "keras_memory.datasets.shapes_vqa",
     "keras_memory.layers.stacked_attention",
@@ -66,9 +237,9 @@ def test_docstring_examples_run(module):
 def test_readme_example_learns_the_waveform(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"## Example\n\n```python\n(.*?)```", readme, re.S).group(1)
-    stdout = run_python(code, tmp_path)
     # The README promises "about 0.006" (seeded, so it repeats).
-    assert float(stdout.strip().splitlines()[-1]) < 0.02
+    checked = check_printed_values(code, tmp_path)
+    assert [comment for comment, _ in checked] == ["about 0.006"]
 
 
 DOC_PAGES = sorted(
@@ -79,14 +250,64 @@ DOC_PAGES = sorted(
 
 
 @pytest.mark.parametrize("page", DOC_PAGES)
-def test_docs_python_blocks_run(page, tmp_path):
+def test_docs_python_blocks_print_what_the_page_says(page, tmp_path):
     # A page's blocks build on each other, as a reader runs them in order.
     text = (ROOT / "docs" / page).read_text()
     code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
-    run_python(code, tmp_path)
+    check_printed_values(code, tmp_path)
+
+
+def test_the_pages_state_values_and_the_descriptions_still_exist():
+    pages = [ROOT / "README.md"] + [ROOT / "docs" / page for page in DOC_PAGES]
+    stated = []
+    comments = []
+    for page in pages:
+        text = page.read_text()
+        for code in re.findall(r"```python\n(.*?)```", text, re.S):
+            stated += [comment for _, comment in stated_outputs(code).values()]
+            comments += [comment for comment, _ in _comments_by_line(code).values()]
+    # Most printed values are checked, not described.
+    assert len(stated) >= 40
+    for description in DESCRIPTIONS:
+        assert any(comment.startswith(description) for comment in comments), description
 
 
 def test_every_docs_page_is_in_the_site_navigation():
     nav = (ROOT / "mkdocs.yml").read_text()
     pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
     assert pages == set(re.findall(r":\s*(\S+\.md)", nav))
+
+
+@pytest.mark.parametrize(
+    "printed, comment",
+    [
+        ("(2, 6, 9)", "(2, 6, 9): 8 units and u_t"),
+        ("[[0. 1.]\n [0. 1.]]", "[[0. 1.] [0. 1.]]"),
+        ("0.0058", "about 0.006"),
+        ("0.0064999", "about 0.006"),
+        ("[4.62, 4.43]", "about [4.62, 4.43]: bits per character"),
+        ("2e-07", "about 1e-6 or less"),
+        ("Version 1 exists at a/1 (or is being written).", "Version 1 exists at a/1 ..."),
+        ("bfloat16 <dtype: 'float32'>", "bfloat16 <dtype: 'float32'>"),
+    ],
+)
+def test_a_stated_value_accepts_what_it_states(printed, comment):
+    assert_printed_as_stated(printed, comment, "print(...)")
+
+
+@pytest.mark.parametrize(
+    "printed, comment",
+    [
+        ("(2, 6)", "(2, 6, 9): 8 units and u_t"),
+        ("[1.0, 2.0, 3.5]", "[1.0, 2.0, 3.0]"),
+        ("0.0065", "about 0.006"),
+        ("0.0054", "about 0.006"),
+        ("0.02", "about 0.006"),
+        ("[4.62, 4.44]", "about [4.62, 4.43]"),
+        ("1.6e-06", "about 1e-6 or less"),
+        ("Version 2 exists at a/1 (or is being written).", "Version 1 exists at a/1 ..."),
+    ],
+)
+def test_a_stated_value_rejects_other_output(printed, comment):
+    with pytest.raises(AssertionError):
+        assert_printed_as_stated(printed, comment, "print(...)")
