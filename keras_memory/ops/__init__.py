@@ -13,6 +13,11 @@ from keras_memory.ops.addressing import sharpen
 from keras_memory.ops.addressing import shift
 from keras_memory.ops.addressing import soft_read
 from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.attention_scores import additive_score
+from keras_memory.ops.attention_scores import concat_score
+from keras_memory.ops.attention_scores import dot_score
+from keras_memory.ops.attention_scores import general_score
+from keras_memory.ops.attention_scores import hard_attention
 from keras_memory.ops.position_encoding import position_encoding
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
@@ -21,10 +26,15 @@ from keras_memory.ops.straight_through import straight_through_round
 
 __all__ = [
     "HardRead",
+    "additive_score",
     "binary_step",
+    "concat_score",
     "content_weighting",
     "cosine_similarity",
+    "dot_score",
     "erase_and_add",
+    "general_score",
+    "hard_attention",
     "hard_read",
     "hard_sigmoid",
     "interpolate",
