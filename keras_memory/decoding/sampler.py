@@ -15,6 +15,7 @@ holds only standard TensorFlow ops (TF Serving can run it: tfa's custom
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_memory import validation
@@ -142,6 +143,11 @@ class Sampler:
             coverage penalty counts (padding has zero attention and would
             otherwise be penalised as never covered).
         max_length: Optional positive integer overriding the constructor's.
+        vocabulary_size: Optional positive integer `V`: start and end ids are
+            checked against it before decoding. Without it they are checked
+            against the last axis of `next_fn`'s output when that is static
+            (after the first step: a start id outside the vocabulary may
+            fail inside `next_fn` first).
 
     Returns:
         A dict of tensors, `N = num_return`, `T = max_length`:
@@ -155,9 +161,6 @@ class Sampler:
           `sum_t log p(y_t | y_<t, x)`.
         - `"alignments"` (only when `next_fn` returns attention): float32
           `(B, N, T, S)`, each step's attention weights, zero after the end.
-
-    Start and end ids are checked against the vocabulary size when the last
-    axis of `next_fn`'s output is static.
     """
 
     beam_width = 1
@@ -222,6 +225,7 @@ class Sampler:
         end_id,
         source_mask=None,
         max_length=None,
+        vocabulary_size=None,
     ):
         if not callable(next_fn):
             raise validation.invalid_argument("next_fn", "a callable", next_fn)
@@ -231,10 +235,17 @@ class Sampler:
         else:
             max_length = validation.check_positive_int("max_length", max_length)
             validation.check_int_range("min_length", self.min_length, "max_length", max_length)
+        vocabulary_size = validation.check_optional_positive_int(
+            "vocabulary_size", vocabulary_size
+        )
+        if vocabulary_size is not None:
+            validation.check_index("end_id", end_id, vocabulary_size)
         beam_width = self.beam_width
         start_id = None
         if validation.is_integer(start_tokens):
             start_id = validation.check_int_at_least("start_tokens", start_tokens, 0)
+            if vocabulary_size is not None:
+                validation.check_index("start_tokens", start_id, vocabulary_size)
             leaves = [x for x in keras.tree.flatten(initial_state) if x is not None]
             if not leaves:
                 raise validation.invalid_argument(
@@ -245,6 +256,13 @@ class Sampler:
             first = ops.convert_to_tensor(leaves[0])
             start_tokens = ops.full((ops.shape(first)[0],), start_id, dtype="int32")
         else:
+            if isinstance(start_tokens, (list, tuple, np.ndarray)):
+                # Known values: checked here (a tensor's are not known in a graph).
+                for value in np.ravel(start_tokens).tolist():
+                    if vocabulary_size is None:
+                        validation.check_int_at_least("start_tokens", value, 0)
+                    else:
+                        validation.check_index("start_tokens", value, vocabulary_size)
             start_tokens = ops.cast(ops.convert_to_tensor(start_tokens), "int32")
             if len(start_tokens.shape) != 1:
                 raise validation.invalid_argument(
