@@ -1,12 +1,15 @@
 """plot_hops: the attention of a memory network, hop by hop."""
 
 import keras
+import matplotlib
 import numpy as np
 import pytest
+import tensorflow as tf
 from matplotlib.figure import Figure
 
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.datasets import babi
+from keras_memory.viz import figure_to_png
 from keras_memory.viz.hops import plot_hops
 
 SENTENCES = [
@@ -41,6 +44,7 @@ def test_rows_are_sentences_and_columns_hops(tmp_path):
     np.testing.assert_allclose(axis.images[0].get_array(), np.array(ATTENTION).T)
     cells = {text.get_text() for text in axis.texts}
     assert {"0.90", "0.99", "0.30", "0.01"} <= cells and "0.00" not in cells
+    _assert_cells_show(figure, ATTENTION)
 
 
 def test_wrong_prediction_and_mask_of_facts():
@@ -83,16 +87,52 @@ def test_bad_arguments(kwargs, argument):
         plot_hops(**arguments)
 
 
-def test_plots_a_models_attention(tmp_path):
+def _assert_cells_show(figure, attention):
+    """Each rendered cell has the Blues colour of `attention[hop, sentence]`.
+
+    Sampled in a corner of the cell, away from the value written in it.
+    """
+    axis = figure.axes[0]
+    image = tf.io.decode_png(figure_to_png(figure, dpi=figure.dpi)).numpy()
+    blues = matplotlib.colormaps["Blues"]
+    for hop, sentence in np.ndindex(*np.shape(attention)):
+        column, row = axis.transData.transform((hop - 0.38, sentence + 0.3))
+        drawn = image[int(round(image.shape[0] - row)), int(round(column)), :3]
+        colour = np.round(np.array(blues(float(attention[hop][sentence]))[:3]) * 255)
+        np.testing.assert_allclose(
+            drawn.astype(int), colour, atol=3, err_msg=f"hop {hop}, sentence {sentence}"
+        )
+
+
+def test_plots_a_models_attention():
     examples = babi.generate_babi_examples(1, 4, seed=2)
     vocabulary = babi.build_vocabulary(examples)
     model = MemN2NbAbI(weights=None, vocabulary=vocabulary, return_attention=True)
     story, question, _ = babi.vectorize(examples[:1], vocabulary, memory_size=50)
     attention = keras.ops.convert_to_numpy(model([story, question])["attention"])[0]
     example = examples[0]
+    count = len(example.story)
+    hops = attention.shape[0]
+    # An attention over the story's sentences, zero on the padding slots.
+    np.testing.assert_allclose(attention[:, :count].sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(attention[:, count:], 0.0)
     figure = plot_hops(
         example.story, example.question, attention,
         supporting_facts=example.supporting_facts, answer=example.answer[0],
-        path=tmp_path / "model.png",
     )
-    assert len(_labels(figure.axes[0], "y")) == len(example.story)
+    axis = figure.axes[0]
+    facts = set(example.supporting_facts)  # indices of sentences
+    assert facts
+    assert _labels(axis, "y") == [
+        ("* " if row in facts else "") + sentence
+        for row, sentence in enumerate(example.story)
+    ]
+    # The heatmap is the attention: cell (sentence i, hop k) holds p_i^k.
+    np.testing.assert_allclose(axis.images[0].get_array(), attention[:, :count].T)
+    # The written values are the attention's, where it is at least 0.005.
+    written = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text()
+               for t in axis.texts}
+    expected = {(k, i): f"{attention[k, i]:.2f}"
+                for k in range(hops) for i in range(count) if attention[k, i] >= 0.005}
+    assert written == expected
+    _assert_cells_show(figure, attention[:, :count])

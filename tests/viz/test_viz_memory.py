@@ -163,20 +163,46 @@ def test_memory_access_returns_normalised_weightings_of_one_sequence():
     assert len(figure.axes) == 5
 
 
-def test_memory_access_matches_the_layer_run_with_return_access():
+def test_memory_access_matches_the_cell_stepped_by_hand():
     model = _model_with_a_layer_before_the_ntm(read_heads=1)
     inputs = copy_task(2, 4, 4, seed=3)[0]
     access = memory_access(model, inputs)  # a batch keeps its batch axis
     assert access.read_weightings.shape == (2, 9, 1, 12)
 
+    # Independently of memory_access and of return_access: step the model's
+    # own cell, whose state carries w_t^r and w_t^w (decode_state), and
+    # apply the model's output layer to each step's output.
+    cell = model.get_layer("ntm").cell
+    projected = model.get_layer("projection")(inputs)
+    states = cell.get_initial_state(batch_size=2)
+    outputs, reads, writes = [], [], []
+    for t in range(inputs.shape[1]):
+        output, states = cell(projected[:, t], states)
+        decoded = cell.decode_state(states)
+        outputs.append(model.get_layer("bits")(output))
+        reads.append(decoded["read_weightings"])
+        writes.append(decoded["write_weightings"])
+    expected_outputs, expected_reads, expected_writes = (
+        np.stack([keras.ops.convert_to_numpy(v) for v in values], axis=1)
+        for values in (outputs, reads, writes)
+    )
+    assert expected_reads.shape == (2, 9, 1, 12)
+    np.testing.assert_allclose(access.outputs, expected_outputs, atol=1e-5)
+    np.testing.assert_allclose(access.read_weightings, expected_reads, atol=1e-5)
+    np.testing.assert_allclose(access.write_weightings, expected_writes, atol=1e-5)
+    # The heads move: the weightings are not the same at every step.
+    assert np.abs(np.diff(expected_writes, axis=1)).max() > 1e-3
+
+
+def test_access_layer_returns_the_layers_outputs_and_weightings():
+    model = _model_with_a_layer_before_the_ntm(read_heads=1)
+    inputs = copy_task(2, 4, 4, seed=3)[0]
     layer = model.get_layer("ntm")
     projected = model.get_layer("projection")(inputs)
-    expected_features = layer(projected)
     clone = access_layer(layer, projected.shape)
     features, reads, writes = clone(projected)
-    np.testing.assert_allclose(features, expected_features, atol=1e-6)
-    np.testing.assert_allclose(access.read_weightings, reads, atol=1e-6)
-    np.testing.assert_allclose(access.write_weightings, writes, atol=1e-6)
+    np.testing.assert_allclose(features, layer(projected), atol=1e-6)
+    assert reads.shape == (2, 9, 1, 12) and writes.shape == (2, 9, 1, 12)
 
 
 def test_memory_access_of_a_sequential_model():
