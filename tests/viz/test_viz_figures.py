@@ -21,7 +21,7 @@ def test_plot_clockwork_draws_signal_clock_and_states(tmp_path):
     np.testing.assert_array_equal(clock[0], np.ones(16))  # T=1: every step
     np.testing.assert_array_equal(clock[1], t % 4 == 0)  # T=4
     np.testing.assert_array_equal(state_axis.get_images()[0].get_array(), hidden.T)
-    assert [l.get_text() for l in clock_axis.get_yticklabels()] == ["T=1", "T=4"]
+    assert [label.get_text() for label in clock_axis.get_yticklabels()] == ["T=1", "T=4"]
 
 
 def test_figures_leave_pyplot_and_its_backend_alone(tmp_path):
