@@ -173,13 +173,56 @@ def test_a_sequence_matches_the_numpy_reference_in_every_operation():
 # --- Boundaries and their gradient ------------------------------------------
 
 
+def _s_z(cell, x, h, z, new_h, new_z):
+    """The boundary pre-activations `s^l_z` `(batch,)` of one step, layers 1 to L-1.
+
+    Equation 6's last row, `s_z = z^{l-1}_t U^l_z h^{l-1}_t + R^l_z h^l_{t-1}
+    + z^l_{t-1} W^l_z h^{l+1}_{t-1} + b_z`, from the reference's states:
+    `h`, `z` before the step, `new_h`, `new_z` after it.
+    """
+    w = _weights(cell)
+    below, z_below = x, np.ones((x.shape[0], 1), "float32")
+    pre_activations = []
+    for layer in range(cell.num_layers - 1):
+        column, number = 4 * cell.units_per_layer[layer], layer + 1
+        s = z_below[:, 0] * (below @ w[f"kernel_{number}"][:, column])
+        s = s + h[layer] @ w[f"recurrent_kernel_{number}"][:, column]
+        s = s + z[layer][:, 0] * (h[layer + 1] @ w[f"top_down_kernel_{number}"][:, column])
+        pre_activations.append(s + w[f"bias_{number}"][column])
+        below, z_below = new_h[layer], new_z[layer]
+    return pre_activations
+
+
 def test_boundaries_are_exactly_zero_or_one_and_follow_the_sign_of_s_z():
-    layer = HMLSTM([4, 3, 2], return_sequences=True, return_boundaries=True)
+    layer = HMLSTM([4, 3, 2], return_sequences=True, return_boundaries=True, slope=2.5)
     x = np.random.default_rng(5).normal(size=(8, 20, 3)).astype("float32")
+    layer.build(x.shape)
+    rng = np.random.default_rng(10)
+    for weight in layer.cell.trainable_weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
     features, boundaries = layer(x)
     boundaries = keras.ops.convert_to_numpy(boundaries)
     assert features.shape == (8, 20, 9) and boundaries.shape == (8, 20, 2)
     assert set(np.unique(boundaries).tolist()) == {0.0, 1.0}
+
+    # z^l_t = 1 exactly where s^l_z > 0: the hard sigmoid (a s + 1) / 2 is
+    # above 1/2 for any slope a > 0 (here 2.5) exactly when s is positive.
+    cell = layer.cell
+    h = [np.zeros((8, n), "float32") for n in cell.units_per_layer]
+    c = [np.zeros((8, n), "float32") for n in cell.units_per_layer]
+    z = [np.zeros((8, 1), "float32")] * 2
+    signs, decided = [], []
+    for t in range(20):
+        _, new_h, new_c, new_z, _ = reference_step(cell, x[:, t], h, c, z)
+        s_z = np.stack(_s_z(cell, x[:, t], h, z, new_h, new_z), -1)  # (8, 2)
+        signs.append(s_z > 0)
+        decided.append(np.abs(s_z) > 1e-4)  # away from float rounding
+        h, c, z = new_h, new_c, new_z
+    signs, decided = np.stack(signs, 1), np.stack(decided, 1)  # (8, 20, 2)
+    assert decided.mean() > 0.99
+    np.testing.assert_array_equal(boundaries[decided], signs[decided].astype("float32"))
+    for level in range(2):  # both signs occur at both levels
+        assert 0.1 < signs[..., level].mean() < 0.9, signs[..., level].mean()
 
 
 def _z_bias_gradient(cell):
