@@ -61,4 +61,5 @@ def test_every_public_name_of_the_package_is_documented(package):
         path.rpartition(".")[2] for path in documented_paths()
         if path.rpartition(".")[0] == package
     }
-    assert public - documented == set()
+    missing = sorted(public - documented)
+    assert not missing, f"add `::: {package}.<name>` lines to docs/api.md for {missing}"

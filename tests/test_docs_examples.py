@@ -60,9 +60,6 @@ DESCRIPTIONS = (
     "rows: t = 0..4; columns: T = 1, 2, 4",
     "the tasks with shipped per-task weights",
     "One training sequence, repeated",
-    "The figure: signals, module updates, hidden state by module.",
-    "The same cost in NumPy, on a new batch of length-4 sequences.",
-    "Step 1 attends s_0 alone",
 )
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -194,35 +191,20 @@ def check_printed_values(code, cwd):
     return checked
 
 
-# By name: `keras_memory.datasets.hierarchical_text` the attribute is the
-# function of that name, which shadows the module.
-DOCTEST_MODULES = [
-    "keras_memory.layers.clockwork_rnn_cell",
-    "keras_memory.layers.clockwork_rnn",
-    "keras_memory.layers.skip_rnn_cell",
-    "keras_memory.layers.skip_rnn",
-    "keras_memory.layers.zoneout_cell",
-    "keras_memory.layers.hmlstm_cell",
-    "keras_memory.layers.hmlstm",
-    "keras_memory.layers.ntm_cell",
-    "keras_memory.layers.ntm",
-    "keras_memory.layers.memory_cell",
-    "keras_memory.layers.memory_rnn",
-    "keras_memory.layers.previous_state_attention_cell",
-    "keras_memory.layers.previous_state_attention",
-    "keras_memory.applications.memn2n_babi.model",
-    "keras_memory.applications.memn2n_babi.presets",
-    "keras_memory.applications.memn2n_babi.training",
-    "keras_memory.applications.ntm_copy.model",
-    "keras_memory.applications.tables",
-    "keras_memory.datasets.hierarchical_text",
-    "keras_memory.datasets.shapes_vqa",
-    "keras_memory.layers.stacked_attention",
-    "keras_memory.layers.memory_network",
-    "keras_memory.layers.memory_network_response",
-    "keras_memory.ops.addressing",
-    "keras_memory.ops.straight_through",
-]
+def doctest_modules():
+    """Every module of `keras_memory` whose source holds a `>>>` example."""
+    names = []
+    for path in sorted((ROOT / "keras_memory").rglob("*.py")):
+        if ">>> " in path.read_text():
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+# `importlib.import_module` returns the module even where a package's
+# attribute of that name is a function that shadows it
+# (`keras_memory.datasets.hierarchical_text`).
+DOCTEST_MODULES = doctest_modules()
 
 
 @pytest.mark.parametrize("module", DOCTEST_MODULES)
