@@ -178,7 +178,7 @@ def dot_score(query, keys, scale=None):
     _check_last_dims(query, keys, "the dot score s^T h_j needs equal sizes")
     query_3d, squeeze = _as_3d(query)
     # (batch, Tq, D) @ (batch, D, S): one batched matrix product.
-    scores = _scaled(ops.matmul(query_3d, ops.swapaxes(keys, 1, 2)), scale)
+    scores = _scaled(ops.matmul(query_3d, ops.transpose(keys, (0, 2, 1))), scale)
     return ops.squeeze(scores, 1) if squeeze else scores
 
 

@@ -1,0 +1,72 @@
+"""NumPy references of BahdanauAttention and LuongAttention, written from the papers.
+
+Loops over the batch, the query steps and the source positions, with the
+layer's weights read by name; shared by the layer tests and the conformance
+specs (imported as `attention_references`).
+"""
+
+import numpy as np
+
+
+def _weights(layer):
+    return {w.path.split("/")[-1]: np.asarray(w.numpy(), "float64") for w in layer.weights}
+
+
+def _softmax_read(scores, memory, mask):
+    """a_j = softmax over kept j, 0 elsewhere; c = sum_j a_j h_j (0 with no kept j)."""
+    kept = np.ones(scores.shape, bool) if mask is None else np.asarray(mask, bool)
+    weights = np.zeros_like(scores)
+    if kept.any():
+        shifted = np.exp(scores[kept] - scores[kept].max())
+        weights[kept] = shifted / shifted.sum()
+    return weights @ memory, weights
+
+
+def _attend(score, query, memory, mask):
+    """Runs `score(s, h_j)` for every example and query step."""
+    query = np.asarray(query, "float64")
+    memory = np.asarray(memory, "float64")
+    squeeze = query.ndim == 2
+    query = query[:, None] if squeeze else query
+    batch, steps, sources = query.shape[0], query.shape[1], memory.shape[1]
+    contexts = np.zeros((batch, steps, memory.shape[2]))
+    weights = np.zeros((batch, steps, sources))
+    for n in range(batch):
+        for t in range(steps):
+            scores = np.array([score(query[n, t], memory[n, j]) for j in range(sources)])
+            contexts[n, t], weights[n, t] = _softmax_read(
+                scores, memory[n], None if mask is None else mask[n]
+            )
+    if squeeze:
+        return contexts[:, 0], weights[:, 0]
+    return contexts, weights
+
+
+def bahdanau(layer, query, memory, mask=None):
+    """`(context, weights)`: e_j = v^T tanh(W s + U h_j) (normalised: g v/||v||, + b)."""
+    w = _weights(layer)
+    v = w["attention_v"]
+    b = 0.0
+    if layer.normalize:
+        v = w["attention_g"] * v / np.linalg.norm(v)
+        b = w["attention_b"]
+
+    def score(s, h):
+        return v @ np.tanh(s @ w["query_kernel"] + h @ w["memory_kernel"] + b)
+
+    return _attend(score, query, memory, mask)
+
+
+def luong(layer, query, memory, mask=None):
+    """`(context, weights)`: s^T h_j, s^T W_a h_j or v_a^T tanh(W_a [s; h_j]), times g."""
+    w = _weights(layer)
+    g = w["attention_g"] if layer.scale else 1.0
+
+    def score(s, h):
+        if layer.score_name == "dot":
+            return g * s @ h
+        if layer.score_name == "general":
+            return g * s @ w["kernel"].T @ h  # W_a = kernel^T
+        return g * w["attention_v"] @ np.tanh(np.concatenate([s, h]) @ w["kernel"])
+
+    return _attend(score, query, memory, mask)
