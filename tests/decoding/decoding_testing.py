@@ -46,7 +46,8 @@ class AttentionGRU:
     """A random GRU decoder with dot-product attention and input feeding."""
 
     def __init__(self, vocabulary_size=7, units=8, embedding=4, seed=0, end_id=2, end_bias=1.0):
-        keras.utils.set_random_seed(seed)
+        if seed is not None:  # None: weights set afterwards (and no TF import on JAX)
+            keras.utils.set_random_seed(seed)
         self.vocabulary_size = vocabulary_size
         self.units = units
         self.embedding = keras.layers.Embedding(vocabulary_size, embedding)
