@@ -340,3 +340,18 @@ def test_the_loop_works_on_tensors_of_unknown_batch_size():
         outputs["tokens"][:, 0], [[2, 3, 0, 0], [3, 0, 0, 0], [2, 3, 0, 0]]
     )
     assert ops.shape(outputs["scores"]) == (3, 1)
+
+
+def test_config_round_trip():
+    sampler = BeamSearch(3, length_penalty=0.6, coverage_penalty=0.2, num_return=2,
+                         min_length=2, max_length=9, pad_id=-1)
+    config = sampler.get_config()
+    assert config == {
+        "beam_width": 3, "length_penalty": 0.6, "coverage_penalty": 0.2, "num_return": 2,
+        "min_length": 2, "max_length": 9, "pad_id": -1,
+    }
+    assert BeamSearch.from_config(config).get_config() == config
+    greedy = GreedySampler(max_length=5, min_length=2)
+    assert GreedySampler.from_config(greedy.get_config()).get_config() == {
+        "max_length": 5, "min_length": 2, "pad_id": 0,
+    }
