@@ -1,9 +1,11 @@
 """Public layers of keras_memory."""
 
+from keras_memory.layers.bahdanau_attention import BahdanauAttention
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
+from keras_memory.layers.luong_attention import LuongAttention
 from keras_memory.layers.memory_cell import MemoryCell
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
