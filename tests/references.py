@@ -190,9 +190,9 @@ def hmlstm_step(cell, x, h, c, z):
         gates = sigmoid(h_all @ w["output_gate_kernel"])
         blocks = np.cumsum([0] + list(cell.units_per_layer))
         output = sum(
-            gates[:, l : l + 1]
-            * (new_h[l] @ w["output_kernel"][blocks[l] : blocks[l + 1]])
-            for l in range(num_layers)
+            gates[:, k : k + 1]
+            * (new_h[k] @ w["output_kernel"][blocks[k] : blocks[k + 1]])
+            for k in range(num_layers)
         )
         output = np.maximum(output, 0.0)
     if cell.return_boundaries:

@@ -19,7 +19,7 @@ from keras_memory.layers.hmlstm_cell import HMLSTMCell
 def _split(cell, tensor):
     tensor = keras.ops.convert_to_numpy(tensor)
     bounds = np.cumsum([0] + list(cell.units_per_layer))
-    return [tensor[:, bounds[l] : bounds[l + 1]] for l in range(cell.num_layers)]
+    return [tensor[:, bounds[i] : bounds[i + 1]] for i in range(cell.num_layers)]
 
 
 def _states(cell, h, c, z):
@@ -159,7 +159,7 @@ def test_a_sequence_matches_the_numpy_reference_in_every_operation():
         np.testing.assert_array_equal(
             keras.ops.convert_to_numpy(states[3]), np.concatenate(z, -1)
         )
-        z = [keras.ops.convert_to_numpy(states[3])[:, l : l + 1] for l in range(2)]
+        z = [keras.ops.convert_to_numpy(states[3])[:, i : i + 1] for i in range(2)]
         for layer, ops_ in enumerate(operations):
             seen.update((layer, op) for op in ops_)
     # The random weights exercise every operation where it can happen.

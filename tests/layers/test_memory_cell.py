@@ -2,10 +2,9 @@
 
 import itertools
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import ops
 from references import np_address as _np_address
 from references import np_write as _np_write

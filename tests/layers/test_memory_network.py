@@ -4,11 +4,10 @@ The conformance harness (kind "layer") covers saving, XLA, mixed precision,
 the serving export and the JAX backend.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 from keras import ops
 from references import np_forward
 

@@ -1,9 +1,8 @@
 """Tests of PreviousStateAttentionCell and PreviousStateAttention."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import ops
 from references import previous_state_attention as _reference
 
