@@ -83,8 +83,8 @@ class BeamSearch(Sampler):
     step and returns the `num_return` best, sorted.
 
     Args:
-        beam_width: A positive integer `K`, the hypotheses kept per example.
-            `1` is greedy decoding.
+        beam_width: A positive integer `K`, the hypotheses kept per example,
+            at most the vocabulary size. `1` is greedy decoding.
         length_penalty: A non-negative number `alpha`. `0` ranks by raw
             log-probability, which favours short outputs; GNMT uses 0.2 to
             0.6.

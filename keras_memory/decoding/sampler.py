@@ -295,6 +295,13 @@ class Sampler:
                 validation.check_index("end_id", end_id, vocabulary_size)
                 if start_id is not None:
                     validation.check_index("start_tokens", start_id, vocabulary_size)
+                if beam_width > vocabulary_size:
+                    # Step 0 could not fill the beam with distinct hypotheses.
+                    raise validation.invalid_argument(
+                        "beam_width",
+                        f"at most the vocabulary size ({vocabulary_size})",
+                        beam_width,
+                    )
             (sequences, log_probs, finished, lengths, coverage, alignments) = carry
             step_log_probs = ops.log_softmax(ops.cast(step_logits, "float32"), axis=-1)
             is_end = ops.arange(ops.shape(step_log_probs)[-1], dtype="int32") == end_id

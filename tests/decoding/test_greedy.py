@@ -166,6 +166,9 @@ def test_ids_outside_the_vocabulary_are_named(sampler):
     assert_invalid_argument(sampler, "start_tokens", -2, next_fn, (), [-2], END)
     assert_invalid_argument(sampler, "end_id", 5, next_fn, (), [0], 5, vocabulary_size=4)
     assert_invalid_argument(
+        BeamSearch(5, max_length=3), "beam_width", 5, next_fn, (), [0], END
+    )
+    assert_invalid_argument(
         sampler, "vocabulary_size", 0, next_fn, (), [0], END, vocabulary_size=0
     )
     assert_invalid_argument(sampler, "max_length", 0, next_fn, (), np.array([0]), END,
