@@ -85,9 +85,12 @@ def main(argv=None):
     )
     parser.add_argument(
         "--tasks",
-        help="with --per-task: comma-separated tasks; default: every task the joint model gets wrong",
+        help="with --per-task: comma-separated tasks; "
+        "default: every task the joint model gets wrong",
     )
-    parser.add_argument("--output-dir", help="with --per-task: where task<N>.weights.h5 and .json go")
+    parser.add_argument(
+        "--output-dir", help="with --per-task: where task<N>.weights.h5 and .json go"
+    )
     parser.add_argument(
         "--ship", metavar="DIR",
         help="copy the per-task weights of DIR that beat the joint model into saved_models/",

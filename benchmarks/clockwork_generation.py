@@ -91,7 +91,10 @@ def main(argv=None):
         args.steps, args.units, args.num_modules, args.timesteps = 20, 8, 4, 40
 
     inputs, targets = sequence_generation(args.timesteps)
-    clockwork = lambda **kw: ClockworkRNN(args.units, num_modules=args.num_modules, **kw)
+
+    def clockwork(**kw):
+        return ClockworkRNN(args.units, num_modules=args.num_modules, **kw)
+
     budget = effective_parameters(build(clockwork, args.timesteps, 1e-3))
     srn_units = matched_units(keras.layers.SimpleRNN, budget, args.timesteps)
     lstm_units = matched_units(keras.layers.LSTM, budget, args.timesteps)

@@ -1,10 +1,12 @@
-"""Smoke test of `benchmarks/ntm.py`: every section's quick table, numeric."""
+"""Smoke tests of `benchmarks/ntm.py`: its quick tables, numeric."""
 
 import math
 
 import pytest
+from benchmark_utils import load_benchmark, markdown_tables, run_benchmark, run_main, table_columns
 
-from benchmark_utils import markdown_tables, run_benchmark
+# The five table tests share one `--quick` run of every part, about 70 s of
+# CPU in a subprocess (280 s of wall time on the shared 2 cores): `slow`.
 
 
 def _number(cell):
@@ -31,6 +33,7 @@ def quick_tables():
     return dict(zip(parts, tables))
 
 
+@pytest.mark.slow  # fast: test_quick_generalisation_part_in_process
 def test_convergence_table(quick_tables):
     header, rows = quick_tables["convergence"]
     assert [row[0] for row in rows] == ["NTM", "LSTM 3x16"]
@@ -41,6 +44,7 @@ def test_convergence_table(quick_tables):
         assert _number(row[header.index("sequences/s")]) > 0
 
 
+@pytest.mark.slow  # fast: test_quick_generalisation_part_in_process
 def test_generalisation_table(quick_tables):
     header, rows = quick_tables["generalisation"]
     assert header == [
@@ -53,6 +57,7 @@ def test_generalisation_table(quick_tables):
         assert 0 <= _number(row[3]) <= 8 * int(row[0])
 
 
+@pytest.mark.slow  # fast: test_quick_generalisation_part_in_process
 def test_speed_table(quick_tables):
     header, rows = quick_tables["speed"]
     assert [row[0] for row in rows] == ["False", "True"]
@@ -60,6 +65,7 @@ def test_speed_table(quick_tables):
         assert all(_number(cell) > 0 for cell in row[1:4])
 
 
+@pytest.mark.slow  # fast: test_quick_generalisation_part_in_process
 def test_scaling_table(quick_tables):
     header, rows = quick_tables["scaling"]
     assert [int(row[0]) for row in rows] == [8, 16, 32]
@@ -68,6 +74,7 @@ def test_scaling_table(quick_tables):
         assert all(_number(cell) > 0 for cell in row[1:])
 
 
+@pytest.mark.slow  # fast: test_quick_generalisation_part_in_process
 def test_recall_table(quick_tables):
     header, rows = quick_tables["recall"]
     assert header == [
@@ -79,7 +86,27 @@ def test_recall_table(quick_tables):
         assert all(0 <= _number(cell) <= 18 for cell in row[2:])
 
 
-def test_unknown_parts_are_refused():
-    result = run_benchmark("ntm.py", "--parts", "speed,memory", timeout=120)
-    assert result.returncode == 2
-    assert "unknown parts ['memory']" in result.stderr
+def test_unknown_parts_are_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load_benchmark("ntm").parse_args(["--parts", "speed,memory"])
+    assert exit_info.value.code == 2
+    assert "unknown parts ['memory']" in capsys.readouterr().err
+
+
+def test_quick_generalisation_part_in_process(capsys):
+    # The fast version of `quick_tables`: one part, in this process.
+    stdout = run_main(
+        capsys, "ntm", "--quick", "--parts", "generalisation", "--format", "markdown",
+        "--weights", "none",
+    )
+    assert "(generalisation: " in stdout
+    (table,) = markdown_tables(stdout)
+    columns = table_columns(table)
+    assert columns["length"] == ["2", "4"]
+    assert columns["in 1-20"] == ["yes", "yes"]
+    for length, ntm, lstm in zip(
+        columns["length"], columns["NTM bit errors"], columns["LSTM bit errors"]
+    ):
+        # At most all 8 L bits of a sequence of length L are wrong.
+        assert 0 <= _number(ntm) <= 8 * int(length)
+        assert 0 <= _number(lstm) <= 8 * int(length)

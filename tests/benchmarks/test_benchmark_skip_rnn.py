@@ -6,9 +6,15 @@ tested in tests/layers/test_skip_rnn_adding_problem.py.
 
 import math
 
+import pytest
 from benchmark_utils import markdown_tables, run_main, table_columns
 
 
+# About 40 s of CPU (XLA compiles four models): `slow`. The update rate and the
+# skipped inference computation it prints are covered fast by
+# tests/layers/test_skip_rnn.py::test_update_rate_is_a_model_metric and
+# ::test_skipped_steps_do_not_run_the_inner_cell_at_inference.
+@pytest.mark.slow
 def test_quick_run_reports_the_same_update_rates_in_both_tables(capsys):
     stdout = run_main(capsys, "skip_rnn", "--quick")
     accuracy, streaming = (table_columns(t) for t in markdown_tables(stdout))
