@@ -360,8 +360,9 @@ def train_copy_model(model, learning_rate, sequences, args):
         args.batch_size, 1, args.max_length, seed=args.seed
     ).prefetch(4)
     start = time.perf_counter()
+    # shuffle=False: an endless generated stream, nothing to shuffle.
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0,
-              callbacks=[tracker])
+              callbacks=[tracker], shuffle=False)
     seconds = time.perf_counter() - start
     if not tracker.history or tracker.history[-1]["sequences"] != steps * args.batch_size:
         tracker.evaluate_now()
@@ -626,7 +627,7 @@ def recall(args, trained):
             args.batch_size, 2, 6, seed=args.seed
         ).prefetch(4)
         start = time.perf_counter()
-        model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+        model.fit(dataset, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0)
         seconds = time.perf_counter() - start
         columns[name] = (recall_errors(model, args.recall_test_items, args), seconds)
     names = list(columns)
