@@ -212,3 +212,179 @@ class CharacterVocabulary:
 
     def __repr__(self):
         return f"CharacterVocabulary(size={self.size})"
+
+
+# === Teacher forcing and tf.data ===
+
+# Default bucket lengths (ids, start and end ids included): multiples of 8
+# up to 64. Every new padded length is a new XLA compile (seconds each), so
+# a batch is padded up to a bucket length, not to its own longest string: a
+# training run compiles once per (source bucket, target bucket) pair used.
+DEFAULT_BUCKETS = (8, 16, 24, 32, 48, 64)
+
+
+def _check_buckets(name, buckets):
+    buckets = validation.check_positive_int_list(name, buckets)
+    if list(buckets) != sorted(set(buckets)):
+        raise validation.invalid_argument(
+            name, "a non-empty, increasing list of positive integers", buckets
+        )
+    if buckets[0] < 2:
+        raise validation.invalid_argument(
+            name, "lengths >= 2 (room for a character and the end id)", buckets
+        )
+    return buckets
+
+
+def _bucket_of(length, buckets):
+    """The smallest bucket >= `length`, else the largest (the row is truncated)."""
+    for bucket in buckets:
+        if length <= bucket:
+            return bucket
+    return buckets[-1]
+
+
+def teacher_forcing_arrays(sources, targets, vocabulary, source_length, target_length):
+    """Encodes pairs for teacher forcing, padded to fixed lengths.
+
+    - `source_ids`: the source characters and the end id, `(N, source_length)`;
+    - `decoder_input_ids`: the start id and the target characters,
+      `(N, target_length)`;
+    - `target_ids`: the target characters and the end id,
+      `(N, target_length)`: the decoder input shifted by one step.
+
+    Longer strings are truncated as in `CharacterVocabulary.encode` (the
+    end id is kept).
+
+    Returns:
+        `((source_ids, decoder_input_ids), target_ids)`, int32 arrays.
+
+    Example:
+
+    >>> vocabulary = CharacterVocabulary(list("0123456789"))
+    >>> (source, decoder_input), target = teacher_forcing_arrays(
+    ...     ["123"], ["321"], vocabulary, 5, 5)
+    >>> source.tolist(), decoder_input.tolist(), target.tolist()
+    ([[5, 6, 7, 2, 0]], [[1, 7, 6, 5, 0]], [[7, 6, 5, 2, 0]])
+    """
+    if not isinstance(vocabulary, CharacterVocabulary):
+        raise validation.invalid_argument("vocabulary", "a `CharacterVocabulary`", vocabulary)
+    sources = _check_strings("sources", sources)
+    targets = _check_strings("targets", targets)
+    if len(sources) != len(targets):
+        raise validation.invalid_argument(
+            "targets", f"as many strings as `sources` ({len(sources)})", len(targets)
+        )
+    source_ids, _ = vocabulary.encode(sources, source_length)
+    target_length = validation.check_int_at_least("target_length", target_length, 2)
+    # Both decoder rows hold len(target) + 1 ids: truncate them alike.
+    decoder_input_ids, _ = vocabulary.encode(targets, target_length, True, False)
+    target_ids, _ = vocabulary.encode(
+        [t[: target_length - 1] for t in targets], target_length
+    )
+    return (source_ids, decoder_input_ids), target_ids
+
+
+def seq2seq_dataset(
+    sources,
+    targets,
+    vocabulary,
+    batch_size,
+    source_buckets=DEFAULT_BUCKETS,
+    target_buckets=DEFAULT_BUCKETS,
+    shuffle=True,
+    seed=0,
+    drop_remainder=False,
+):
+    """A bucketed teacher-forcing `tf.data.Dataset` of string pairs.
+
+    Each pair goes to the bucket pair `(S, T)`: `S` the smallest of
+    `source_buckets` that holds its source ids (characters + end), `T` the
+    smallest of `target_buckets` that holds `len(target) + 1`; a string too
+    long for the largest bucket is truncated to it. A batch holds one bucket
+    pair only, encoded as in `teacher_forcing_arrays`, so that the dataset
+    has one shape per bucket pair used (one XLA compile each; with a
+    partial last batch per bucket pair unless `drop_remainder`). For the
+    dates, `source_buckets=(32,)` and `target_buckets=(11,)` give a single
+    shape (sources are at most 30 characters, targets 10).
+
+    One pass over the data is one iteration of the dataset; with `shuffle`,
+    pass `e` (counted from 0) orders examples within their bucket and the
+    batches with the seed `(seed, e)`: repeatable and reshuffled at every
+    epoch (`dataset.repeat()` or several epochs of `fit`).
+
+    Args:
+        sources, targets: Lists of strings of the same length.
+        vocabulary: A `CharacterVocabulary`.
+        batch_size: Positive integer.
+        source_buckets, target_buckets: Increasing lists of lengths >= 2.
+            Default: `(8, 16, 24, 32, 48, 64)`.
+        shuffle: Whether to shuffle. Default: `True`; otherwise batches
+            follow the buckets in increasing order, examples in data order.
+        seed: Non-negative integer. Default: `0`.
+        drop_remainder: Whether to drop each bucket pair's partial batch
+            (fixed batch size). Default: `False`.
+
+    Returns:
+        A `tf.data.Dataset` of `((source_ids, decoder_input_ids),
+        target_ids)`, int32 `(B, S)`, `(B, T)`, `(B, T)`.
+    """
+    import tensorflow as tf
+
+    batch_size = validation.check_positive_int("batch_size", batch_size)
+    source_buckets = _check_buckets("source_buckets", source_buckets)
+    target_buckets = _check_buckets("target_buckets", target_buckets)
+    shuffle = validation.check_bool("shuffle", shuffle)
+    seed = validation.check_seed(seed)
+    drop_remainder = validation.check_bool("drop_remainder", drop_remainder)
+    if not isinstance(vocabulary, CharacterVocabulary):
+        raise validation.invalid_argument("vocabulary", "a `CharacterVocabulary`", vocabulary)
+    sources = _check_strings("sources", sources)
+    targets = _check_strings("targets", targets)
+    if len(sources) != len(targets):
+        raise validation.invalid_argument(
+            "targets", f"as many strings as `sources` ({len(sources)})", len(targets)
+        )
+
+    groups = {}
+    for index, (source, target) in enumerate(zip(sources, targets)):
+        key = (
+            _bucket_of(len(source) + 1, source_buckets),
+            _bucket_of(len(target) + 1, target_buckets),
+        )
+        groups.setdefault(key, []).append(index)
+    encoded = {}
+    for key, indices in sorted(groups.items()):
+        encoded[key] = teacher_forcing_arrays(
+            [sources[i] for i in indices], [targets[i] for i in indices], vocabulary, *key
+        )
+    epoch = [0]
+
+    def batches():
+        rng = np.random.default_rng((seed, epoch[0]))
+        epoch[0] += 1
+        plan = []
+        for key, ((source_ids, decoder_input_ids), target_ids) in encoded.items():
+            count = len(target_ids)
+            order = rng.permutation(count) if shuffle else np.arange(count)
+            stop = count - count % batch_size if drop_remainder else count
+            for start in range(0, stop, batch_size):
+                rows = order[start : start + batch_size]
+                plan.append(((source_ids[rows], decoder_input_ids[rows]), target_ids[rows]))
+        if shuffle:
+            plan = [plan[i] for i in rng.permutation(len(plan))]
+        yield from plan
+
+    batch_dim = batch_size if drop_remainder else None
+    single = len(encoded) == 1
+    source_dim, target_dim = next(iter(encoded)) if single else (None, None)
+    return tf.data.Dataset.from_generator(
+        batches,
+        output_signature=(
+            (
+                tf.TensorSpec((batch_dim, source_dim), tf.int32),
+                tf.TensorSpec((batch_dim, target_dim), tf.int32),
+            ),
+            tf.TensorSpec((batch_dim, target_dim), tf.int32),
+        ),
+    )
