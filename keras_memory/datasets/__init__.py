@@ -6,6 +6,12 @@ the algorithmic tasks live in `keras_memory.datasets.algorithmic.tfds`
 demand (importing tensorflow_datasets is slow); the bAbI TFDS builder
 likewise lives in `keras_memory.datasets.babi.tfds` (or
 `keras_memory.datasets.babi_tfds`).
+
+The sequence-to-sequence tasks: `dates` (date normalisation in English,
+French and German, a package; its TFDS builder in
+`keras_memory.datasets.dates.tfds`), `digit_tasks` (digit reversal and
+sorting) and `text` (the character vocabulary and the teacher-forcing
+pipeline; its in-graph tokenizer in `keras_memory.datasets.text_graph`).
 """
 
 from keras_memory.datasets.adding_problem import TARGET_VARIANCE as ADDING_TARGET_VARIANCE
@@ -43,6 +49,13 @@ from keras_memory.datasets.babi import (
     vectorize,
     write_babi_files,
 )
+from keras_memory.datasets.dates import (
+    DateExamples,
+    date_normalization,
+    date_split,
+    date_vocabulary,
+)
+from keras_memory.datasets.digit_tasks import digit_reversal, digit_sorting, digit_vocabulary
 from keras_memory.datasets.hierarchical_text import (
     boundary_scores,
     hierarchical_text,
@@ -50,6 +63,11 @@ from keras_memory.datasets.hierarchical_text import (
 )
 from keras_memory.datasets.sequence_generation import normalized_mse, sequence_generation, waveform
 from keras_memory.datasets.shapes_vqa import shapes_vqa
+from keras_memory.datasets.text import (
+    CharacterVocabulary,
+    seq2seq_dataset,
+    teacher_forcing_arrays,
+)
 
 __all__ = [
     "ADDING_TARGET_VARIANCE",
@@ -91,4 +109,14 @@ __all__ = [
     "sequence_generation",
     "shapes_vqa",
     "waveform",
+    "CharacterVocabulary",
+    "DateExamples",
+    "date_normalization",
+    "date_split",
+    "date_vocabulary",
+    "digit_reversal",
+    "digit_sorting",
+    "digit_vocabulary",
+    "seq2seq_dataset",
+    "teacher_forcing_arrays",
 ]

@@ -2,7 +2,7 @@
 
 from testing_utils import assert_invalid_argument
 
-from keras_memory.datasets import digit_reversal as digits
+from keras_memory.datasets import digit_tasks as digits
 
 
 def test_reversal_is_seeded_reversed_and_in_range():
