@@ -151,16 +151,17 @@ class Sampler:
 
     Returns:
         A dict of tensors, `N = num_return`, `T = max_length`:
-        - `"tokens"`: int32 `(B, N, T)`, each output's tokens, its end token,
-          then `pad_id`.
-        - `"lengths"`: int32 `(B, N)`, the tokens of each output, its end
-          token included (`T` for an output that never ended).
-        - `"scores"`: float32 `(B, N)`, what the strategy ranks by, sorted
-          best first.
-        - `"log_probs"`: float32 `(B, N)`, each output's log-probability
-          `sum_t log p(y_t | y_<t, x)`.
-        - `"alignments"` (only when `next_fn` returns attention): float32
-          `(B, N, T, S)`, each step's attention weights, zero after the end.
+
+            - `"tokens"`: int32 `(B, N, T)`, each output's tokens, its end token,
+              then `pad_id`.
+            - `"lengths"`: int32 `(B, N)`, the tokens of each output, its end
+              token included (`T` for an output that never ended).
+            - `"scores"`: float32 `(B, N)`, what the strategy ranks by, sorted
+              best first.
+            - `"log_probs"`: float32 `(B, N)`, each output's log-probability
+              `sum_t log p(y_t | y_<t, x)`.
+            - `"alignments"` (only when `next_fn` returns attention): float32
+              `(B, N, T, S)`, each step's attention weights, zero after the end.
     """
 
     beam_width = 1
