@@ -7,6 +7,7 @@ it does.
 """
 
 import keras
+import attention_references
 import numpy as np
 import references
 from conformance import BATCH_SIZE, CellSpec, LayerSpec, RNNSpec, padded_token_ids
@@ -35,6 +36,18 @@ def _story_and_question(rng, batch_size):
         "story": padded_token_ids(rng, (batch_size, 5, 4), 13),
         "question": padded_token_ids(rng, (batch_size, 4), 13),
     }
+
+
+def _query_and_memory(query_shape):
+    """A query `(B, *query_shape)` and a memory of 5 states of size 4."""
+
+    def make_inputs(rng, batch_size):
+        return {
+            "query": rng.normal(size=(batch_size, *query_shape)).astype("float32"),
+            "memory": rng.normal(size=(batch_size, 5, 4)).astype("float32"),
+        }
+
+    return make_inputs
 
 
 SPECS = (
@@ -211,6 +224,11 @@ SPECS = (
         reference=references.memory_cell,
         output_shapes=(B, T, 32),
         weight_counts=(5, 0),
+        # A hard read is an argmax: in bfloat16 near-tied weightings pick
+        # another location, and that row's one-hot access columns differ by
+        # exactly 1. The soft MemoryCell spec checks the continuous path at
+        # the default bfloat16 tolerance.
+        tolerances={"mixed_bfloat16": 1.0},
         variant="hard",
     ),
     RNNSpec(
@@ -253,5 +271,32 @@ SPECS = (
         reference=lambda layer, x: references.previous_state_attention(layer.cell, x)[0],
         output_shapes=(B, T, 4),
         weight_counts=(6, 0),
+    ),
+    LayerSpec(
+        layers.BahdanauAttention,
+        lambda **kwargs: layers.BahdanauAttention(6, normalize=True, **kwargs),
+        make_inputs=_query_and_memory((3,)),
+        reference=lambda layer, inputs: attention_references.bahdanau(layer, *inputs)[0],
+        output_shapes=(B, 4),
+        weight_counts=(5, 0),
+    ),
+    LayerSpec(
+        layers.LuongAttention,
+        # A rank-3 query: one per target step.
+        lambda **kwargs: layers.LuongAttention("concat", scale=True, units=6, **kwargs),
+        make_inputs=_query_and_memory((2, 3)),
+        reference=lambda layer, inputs: attention_references.luong(layer, *inputs)[0],
+        output_shapes=(B, 2, 4),
+        weight_counts=(3, 0),
+        variant="concat",
+    ),
+    LayerSpec(
+        layers.LuongAttention,
+        lambda **kwargs: layers.LuongAttention("general", **kwargs),
+        make_inputs=_query_and_memory((3,)),
+        reference=lambda layer, inputs: attention_references.luong(layer, *inputs)[0],
+        output_shapes=(B, 4),
+        weight_counts=(1, 0),
+        variant="general",
     ),
 )

@@ -20,10 +20,12 @@ from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
 __all__ = [
+    "BahdanauAttention",
     "ClockworkRNN",
     "ClockworkRNNCell",
     "HMLSTM",
     "HMLSTMCell",
+    "LuongAttention",
     "MemoryCell",
     "MemoryNetwork",
     "MemoryNetworkResponse",
