@@ -25,7 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_memory.datasets import normalized_mse, sequence_generation  # noqa: E402
+from keras_memory.datasets import normalized_mse  # noqa: E402
+from keras_memory.datasets import sequence_generation  # noqa: E402
 from keras_memory.layers import ClockworkRNN  # noqa: E402
 
 LEARNING_RATES = (3e-3, 1e-2)

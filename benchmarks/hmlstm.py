@@ -68,13 +68,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_memory.callbacks import SlopeAnnealing  # noqa: E402
-from keras_memory.datasets.hierarchical_text import (  # noqa: E402
-    ALPHABET,
-    boundary_scores,
-    decode,
-    hierarchical_text,
-    language_model_windows,
-)
+from keras_memory.datasets.hierarchical_text import ALPHABET  # noqa: E402
+from keras_memory.datasets.hierarchical_text import boundary_scores  # noqa: E402
+from keras_memory.datasets.hierarchical_text import decode  # noqa: E402
+from keras_memory.datasets.hierarchical_text import hierarchical_text  # noqa: E402
+from keras_memory.datasets.hierarchical_text import language_model_windows  # noqa: E402
 from keras_memory.layers.hmlstm import HMLSTM  # noqa: E402
 from keras_memory.viz.hmlstm import plot_boundaries  # noqa: E402
 

@@ -32,7 +32,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402  (the streaming timing uses tf.function)
 
-from keras_memory.datasets import ADDING_TARGET_VARIANCE, adding_problem  # noqa: E402
+from keras_memory.datasets import ADDING_TARGET_VARIANCE  # noqa: E402
+from keras_memory.datasets import adding_problem  # noqa: E402
 from keras_memory.layers import SkipRNN  # noqa: E402
 
 BUDGET_WEIGHTS = (0.0, 1e-5, 1e-4)

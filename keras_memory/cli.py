@@ -82,11 +82,9 @@ def run_demo(args):
     import keras
     import numpy as np
 
-    from keras_memory.export import (
-        export_for_serving,
-        named_outputs,
-        predict_in_fresh_process,
-    )
+    from keras_memory.export import export_for_serving
+    from keras_memory.export import named_outputs
+    from keras_memory.export import predict_in_fresh_process
     from keras_memory.recipes import get_recipe
 
     recipe = get_recipe(args.recipe)
@@ -208,7 +206,8 @@ def run_export(args):
     import keras
 
     import keras_memory  # noqa: F401  (registers the layers for loading)
-    from keras_memory.export import describe_signature, export_for_serving
+    from keras_memory.export import describe_signature
+    from keras_memory.export import export_for_serving
 
     model_path = pathlib.Path(args.model)
     if not model_path.is_file():
@@ -223,7 +222,8 @@ def run_export(args):
 
 def run_info(args):
     import keras_memory
-    from keras_memory import applications, layers
+    from keras_memory import applications
+    from keras_memory import layers
     from keras_memory.recipes import available_recipes
 
     info = {

@@ -6,11 +6,15 @@ with its output shapes, its weight counts and an independent reference
 it does.
 """
 
-import keras
 import attention_references
+import keras
 import numpy as np
 import references
-from conformance import BATCH_SIZE, CellSpec, LayerSpec, RNNSpec, padded_token_ids
+from conformance import BATCH_SIZE
+from conformance import CellSpec
+from conformance import LayerSpec
+from conformance import RNNSpec
+from conformance import padded_token_ids
 
 from keras_memory import layers
 

@@ -1,7 +1,8 @@
 """Runs every conformance check on every registered public layer."""
 
 import pytest
-from conformance import CHECKS, applies
+from conformance import CHECKS
+from conformance import applies
 from conformance_specs import SPECS
 
 import keras_memory

@@ -8,19 +8,18 @@ argument: broken, it fails the harness check that should catch it; with
 import keras
 import pytest
 import references
-from conformance import (
-    BATCH_SIZE,
-    CellSpec,
-    RNNSpec,
-    check_bidirectional,
-    check_jit_fit_step,
-    check_mixed_bfloat16,
-    check_mixed_float16,
-    check_reference,
-)
+from conformance import BATCH_SIZE
+from conformance import CellSpec
+from conformance import RNNSpec
+from conformance import check_bidirectional
+from conformance import check_jit_fit_step
+from conformance import check_mixed_bfloat16
+from conformance import check_mixed_float16
+from conformance import check_reference
 from keras import ops
 
-from keras_memory.layers import ClockworkRNN, ClockworkRNNCell
+from keras_memory.layers import ClockworkRNN
+from keras_memory.layers import ClockworkRNNCell
 
 PERIODS = [1, 2, 3]
 

@@ -13,14 +13,14 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.export import (
-    describe_signature,
-    export_for_serving,
-    named_outputs,
-    output_keys,
-    predict_in_fresh_process,
-)
-from keras_memory.layers import HMLSTM, NTM, ClockworkRNN
+from keras_memory.export import describe_signature
+from keras_memory.export import export_for_serving
+from keras_memory.export import named_outputs
+from keras_memory.export import output_keys
+from keras_memory.export import predict_in_fresh_process
+from keras_memory.layers import HMLSTM
+from keras_memory.layers import NTM
+from keras_memory.layers import ClockworkRNN
 
 
 def _clockwork_model():

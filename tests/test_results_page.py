@@ -13,7 +13,9 @@ import re
 import numpy as np
 import pytest
 
-from keras_memory.applications import NTMCopy, memn2n_babi, ntm_copy
+from keras_memory.applications import NTMCopy
+from keras_memory.applications import memn2n_babi
+from keras_memory.applications import ntm_copy
 
 RESULTS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "results.md"
 

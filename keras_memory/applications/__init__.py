@@ -7,6 +7,7 @@ budget, measured score). `keras-memory info` lists them.
 """
 
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
-from keras_memory.applications.ntm_copy import NTMCopy, NTMRepeatCopy
+from keras_memory.applications.ntm_copy import NTMCopy
+from keras_memory.applications.ntm_copy import NTMRepeatCopy
 
 __all__ = ["MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]

@@ -4,7 +4,8 @@ import keras
 
 from keras_memory import validation
 from keras_memory.callbacks.find_layers import find_layers
-from keras_memory.layers.hmlstm_cell import HMLSTMCell, check_slope
+from keras_memory.layers.hmlstm_cell import HMLSTMCell
+from keras_memory.layers.hmlstm_cell import check_slope
 
 # The paper's schedule (Chung et al., 2017, language-modelling experiments):
 # the slope starts at 1 and grows by 0.04 per epoch up to 5.

@@ -5,8 +5,12 @@ new_state, attention)` step function and the decoder's initial state; see
 `Sampler` for the contract and `docs/decoding.md` for the guide.
 """
 
-from keras_memory.decoding.beam_search import BeamSearch, gnmt_coverage_penalty, gnmt_length_penalty
-from keras_memory.decoding.sampler import GreedySampler, Sampler, tile_beams
+from keras_memory.decoding.beam_search import BeamSearch
+from keras_memory.decoding.beam_search import gnmt_coverage_penalty
+from keras_memory.decoding.beam_search import gnmt_length_penalty
+from keras_memory.decoding.sampler import GreedySampler
+from keras_memory.decoding.sampler import Sampler
+from keras_memory.decoding.sampler import tile_beams
 
 __all__ = [
     "BeamSearch",

@@ -9,14 +9,14 @@ from keras_memory.layers.luong_attention import LuongAttention
 from keras_memory.layers.memory_cell import MemoryCell
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
-from keras_memory.layers.ntm import NTM
 from keras_memory.layers.memory_rnn import MemoryRNN
+from keras_memory.layers.ntm import NTM
 from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.layers.previous_state_attention import PreviousStateAttention
 from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
 from keras_memory.layers.skip_rnn import SkipRNN
-from keras_memory.layers.stacked_attention import StackedAttention
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
+from keras_memory.layers.stacked_attention import StackedAttention
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
 __all__ = [

@@ -2,8 +2,8 @@
 
 import keras
 
-from keras_memory.layers.hmlstm_cell import HMLSTMCell
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
+from keras_memory.layers.hmlstm_cell import HMLSTMCell
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")

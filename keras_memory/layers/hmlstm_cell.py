@@ -6,7 +6,9 @@ import keras
 from keras import ops
 
 from keras_memory import validation
-from keras_memory.ops import binary_step, hard_sigmoid, straight_through
+from keras_memory.ops import binary_step
+from keras_memory.ops import hard_sigmoid
+from keras_memory.ops import straight_through
 
 # Gate blocks of every layer's pre-activation, in the paper's order
 # [f, i, o, g] (equation 6); layers below the top add one column for z~.

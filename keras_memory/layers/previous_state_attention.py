@@ -4,12 +4,10 @@ import copy
 
 import keras
 
-from keras_memory.layers.previous_state_attention_cell import (
-    PreviousStateAttentionCell,
-)
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
+from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")

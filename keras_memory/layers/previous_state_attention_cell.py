@@ -3,9 +3,8 @@
 import copy
 import math
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import ops
 
 from keras_memory import validation

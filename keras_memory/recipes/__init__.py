@@ -10,7 +10,8 @@ user gives (`babi`) says so (`needs_data`) and brings its own `train` and
 import dataclasses
 import json
 import pathlib
-from typing import Callable, Optional
+from typing import Callable
+from typing import Optional
 
 import keras
 
@@ -187,7 +188,9 @@ def get_recipe(name):
 
 def available_recipes():
     """All recipes by name."""
-    from keras_memory.recipes import babi, clockwork_waveform, ntm_copy
+    from keras_memory.recipes import babi
+    from keras_memory.recipes import clockwork_waveform
+    from keras_memory.recipes import ntm_copy
 
     return {
         recipe.name: recipe

@@ -10,7 +10,8 @@ weights (per-task models where they beat the joint one) or `--weights`.
 
 import pathlib
 
-from keras_memory.recipes import Recipe, Report
+from keras_memory.recipes import Recipe
+from keras_memory.recipes import Report
 
 TRAIN_OUTPUT = "memn2n_babi/babi.weights.h5"
 SHIPPED = "babi-en-1k"

@@ -10,7 +10,8 @@ the timing. One training example is the whole sequence; an epoch is
 import keras
 import numpy as np
 
-from keras_memory.datasets import normalized_mse, sequence_generation
+from keras_memory.datasets import normalized_mse
+from keras_memory.datasets import sequence_generation
 from keras_memory.layers import ClockworkRNN
 from keras_memory.recipes import Recipe
 

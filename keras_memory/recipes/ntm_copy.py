@@ -51,7 +51,8 @@ def example_inputs():
 
 
 def plot(model, path):
-    from keras_memory.viz import memory_access, plot_memory_access
+    from keras_memory.viz import memory_access
+    from keras_memory.viz import plot_memory_access
 
     inputs, _, _ = copy_task(1, PLOT_LENGTH, PLOT_LENGTH, seed=3)
     plot_memory_access(inputs[0], *memory_access(model, inputs[0]), path=path)

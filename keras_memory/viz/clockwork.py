@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from keras_memory.viz._figure import finish_figure, new_figure
+from keras_memory.viz._figure import finish_figure
+from keras_memory.viz._figure import new_figure
 
 
 def plot_clockwork(target, prediction, hidden_states, periods, path=None):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from keras_memory.viz._figure import finish_figure, new_figure
+from keras_memory.viz._figure import finish_figure
+from keras_memory.viz._figure import new_figure
 
 # Drawn instead of a space so that word gaps stay visible on the axis.
 _VISIBLE_SPACE = "\u2423"

@@ -9,7 +9,8 @@ question, the true answer and the model's answer above.
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.viz._figure import finish_figure, new_figure
+from keras_memory.viz._figure import finish_figure
+from keras_memory.viz._figure import new_figure
 
 # Attention values are written into the cells; below this they are left out
 # so that the few sentences a hop reads stand out.

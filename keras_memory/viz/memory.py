@@ -11,7 +11,8 @@ import keras
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.viz._figure import finish_figure, new_figure
+from keras_memory.viz._figure import finish_figure
+from keras_memory.viz._figure import new_figure
 
 # A location is "used" by `locations="auto"` when some head gives it at least
 # this fraction of the largest weighting in the figure.

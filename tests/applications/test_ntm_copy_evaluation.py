@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from keras_memory.applications import NTMCopy, ntm_copy
+from keras_memory.applications import NTMCopy
+from keras_memory.applications import ntm_copy
 
 
 def test_shipped_weights_copy_lengths_1_to_20():

@@ -5,8 +5,12 @@ import numpy as np
 import pytest
 from testing_utils import to_numpy
 
-from keras_memory.applications import NTMCopy, NTMRepeatCopy, ntm_copy
-from keras_memory.datasets import bit_errors_per_sequence, copy_task, repeat_copy_task
+from keras_memory.applications import NTMCopy
+from keras_memory.applications import NTMRepeatCopy
+from keras_memory.applications import ntm_copy
+from keras_memory.datasets import bit_errors_per_sequence
+from keras_memory.datasets import copy_task
+from keras_memory.datasets import repeat_copy_task
 
 
 def test_architecture_is_the_papers():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from testing_utils import assert_invalid_argument
 
-from keras_memory.applications import NTMCopy, ntm_copy
+from keras_memory.applications import NTMCopy
+from keras_memory.applications import ntm_copy
 
 
 def test_training_lowers_the_bit_errors():

@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 from testing_utils import to_numpy
 
-from keras_memory.applications import NTMCopy, NTMRepeatCopy
-from keras_memory.applications.memn2n_babi import MemN2NbAbI, babi_models, load_vocabulary
+from keras_memory.applications import NTMCopy
+from keras_memory.applications import NTMRepeatCopy
+from keras_memory.applications.memn2n_babi import MemN2NbAbI
+from keras_memory.applications.memn2n_babi import babi_models
+from keras_memory.applications.memn2n_babi import load_vocabulary
 
 ATOL = 1e-6
 

@@ -4,7 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from benchmark_utils import ROOT, load_benchmark, markdown_tables, run_main, table_columns
+from benchmark_utils import ROOT
+from benchmark_utils import load_benchmark
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 from keras_memory.layers import ClockworkRNNCell
 

@@ -7,7 +7,9 @@ SimpleRNN and LSTM barely beat predicting the mean (NMSE 0.0001 against
 updates at learning rate 1e-2, the script's own `main`.
 """
 
-from benchmark_utils import markdown_tables, run_main, table_columns
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 SMALL = (
     "--timesteps", "80", "--units", "24", "--num-modules", "6", "--steps", "100",

@@ -11,7 +11,11 @@ rate are re-measured here from the benchmark's own held-out text and scoring.
 import math
 
 import numpy as np
-from benchmark_utils import ROOT, load_benchmark, markdown_tables, run_main, table_columns
+from benchmark_utils import ROOT
+from benchmark_utils import load_benchmark
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 
 def test_quick_run_compares_models_of_one_size_on_one_budget(capsys):

@@ -3,7 +3,11 @@
 import math
 
 import pytest
-from benchmark_utils import load_benchmark, markdown_tables, run_benchmark, run_main, table_columns
+from benchmark_utils import load_benchmark
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_benchmark
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 # The five table tests share one `--quick` run of every part, about 70 s of
 # CPU in a subprocess (280 s of wall time on the shared 2 cores): `slow`.

@@ -7,7 +7,9 @@ tested in tests/layers/test_skip_rnn_adding_problem.py.
 import math
 
 import pytest
-from benchmark_utils import markdown_tables, run_main, table_columns
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 
 # About 40 s of CPU (XLA compiles four models): `slow`. The update rate and the

@@ -9,7 +9,10 @@ default size, 6 epochs (750 updates) and 500 validation examples: about
 """
 
 import pytest
-from benchmark_utils import load_benchmark, markdown_tables, run_main, table_columns
+from benchmark_utils import load_benchmark
+from benchmark_utils import markdown_tables
+from benchmark_utils import run_main
+from benchmark_utils import table_columns
 
 MODELS = ["SAN (2 hops)", "SAN (1 hop)", "average pooling + MLP", "max pooling + MLP"]
 

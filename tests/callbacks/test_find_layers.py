@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 
 from keras_memory.callbacks import find_layers
-from keras_memory.layers import MemoryCell, SkipRNN, SkipRNNCell, ZoneoutCell
+from keras_memory.layers import MemoryCell
+from keras_memory.layers import SkipRNN
+from keras_memory.layers import SkipRNNCell
+from keras_memory.layers import ZoneoutCell
 
 
 @keras.saving.register_keras_serializable(package="test_find_layers")

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.callbacks import LinearStart, find_layers
+from keras_memory.callbacks import LinearStart
+from keras_memory.callbacks import find_layers
 from keras_memory.layers.memory_network import MemoryNetwork
 from keras_memory.layers.memory_network_response import MemoryNetworkResponse
 

@@ -8,7 +8,9 @@ import tensorflow as tf
 from keras_memory.callbacks import MemoryAccessImages
 from keras_memory.datasets import copy_task
 from keras_memory.layers import NTM
-from keras_memory.viz import figure_to_png, memory_access, plot_memory_access
+from keras_memory.viz import figure_to_png
+from keras_memory.viz import memory_access
+from keras_memory.viz import plot_memory_access
 
 
 def _tiny_copy_model():

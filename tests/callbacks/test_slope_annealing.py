@@ -4,7 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.callbacks import SlopeAnnealing, find_layers, paper_slope_schedule
+from keras_memory.callbacks import SlopeAnnealing
+from keras_memory.callbacks import find_layers
+from keras_memory.callbacks import paper_slope_schedule
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
 

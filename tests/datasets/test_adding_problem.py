@@ -4,11 +4,9 @@ import numpy as np
 import pytest
 from testing_utils import assert_invalid_argument
 
-from keras_memory.datasets import (
-    ADDING_TARGET_VARIANCE,
-    adding_problem,
-    adding_problem_dataset,
-)
+from keras_memory.datasets import ADDING_TARGET_VARIANCE
+from keras_memory.datasets import adding_problem
+from keras_memory.datasets import adding_problem_dataset
 
 
 def test_adding_problem_marks_two_steps_and_sums_them():

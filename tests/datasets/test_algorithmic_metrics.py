@@ -9,12 +9,10 @@ import numpy as np
 import pytest
 from testing_utils import assert_invalid_argument
 
-from keras_memory.datasets.algorithmic import (
-    BitErrorsPerSequence,
-    bit_errors_per_sequence,
-    copy_task,
-    metrics,
-)
+from keras_memory.datasets.algorithmic import BitErrorsPerSequence
+from keras_memory.datasets.algorithmic import bit_errors_per_sequence
+from keras_memory.datasets.algorithmic import copy_task
+from keras_memory.datasets.algorithmic import metrics
 
 
 def test_bit_errors_per_sequence_by_hand():

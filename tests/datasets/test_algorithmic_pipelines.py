@@ -8,17 +8,15 @@ import pytest
 import tensorflow as tf
 from testing_utils import assert_invalid_argument
 
-from keras_memory.datasets.algorithmic import (
-    BitErrorsPerSequence,
-    Curriculum,
-    associative_recall_dataset,
-    copy_dataset,
-    copy_task,
-    pipelines,
-    priority_sort_dataset,
-    repeat_copy_dataset,
-    repeat_copy_task,
-)
+from keras_memory.datasets.algorithmic import BitErrorsPerSequence
+from keras_memory.datasets.algorithmic import Curriculum
+from keras_memory.datasets.algorithmic import associative_recall_dataset
+from keras_memory.datasets.algorithmic import copy_dataset
+from keras_memory.datasets.algorithmic import copy_task
+from keras_memory.datasets.algorithmic import pipelines
+from keras_memory.datasets.algorithmic import priority_sort_dataset
+from keras_memory.datasets.algorithmic import repeat_copy_dataset
+from keras_memory.datasets.algorithmic import repeat_copy_task
 
 
 def _take(dataset, count):

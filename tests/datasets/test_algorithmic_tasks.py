@@ -7,14 +7,12 @@ import pytest
 from testing_utils import assert_invalid_argument
 
 from keras_memory.datasets import algorithmic
-from keras_memory.datasets.algorithmic import (
-    associative_recall_task,
-    copy_task,
-    normalize_repeats,
-    priority_sort_task,
-    repeat_copy_task,
-    tasks,
-)
+from keras_memory.datasets.algorithmic import associative_recall_task
+from keras_memory.datasets.algorithmic import copy_task
+from keras_memory.datasets.algorithmic import normalize_repeats
+from keras_memory.datasets.algorithmic import priority_sort_task
+from keras_memory.datasets.algorithmic import repeat_copy_task
+from keras_memory.datasets.algorithmic import tasks
 
 TASKS = {
     "copy": (copy_task, {}),

@@ -6,14 +6,12 @@ import re
 import pytest
 
 from keras_memory.datasets import babi
-from keras_memory.datasets.babi import (
-    find_babi_file,
-    generate_babi_examples,
-    generate_babi_text,
-    generator,
-    read_babi_task,
-    write_babi_files,
-)
+from keras_memory.datasets.babi import find_babi_file
+from keras_memory.datasets.babi import generate_babi_examples
+from keras_memory.datasets.babi import generate_babi_text
+from keras_memory.datasets.babi import generator
+from keras_memory.datasets.babi import read_babi_task
+from keras_memory.datasets.babi import write_babi_files
 
 _MOVE = re.compile(
     r"(\w+) (?:moved to|went to|went back to|journeyed to|travelled to) "

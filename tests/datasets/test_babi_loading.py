@@ -7,15 +7,13 @@ import pytest
 from testing_utils import assert_invalid_argument
 
 from keras_memory.datasets import babi
-from keras_memory.datasets.babi import (
-    build_vocabulary,
-    generate_babi_examples,
-    load_babi,
-    loading,
-    read_babi_task,
-    split_stories,
-    write_babi_files,
-)
+from keras_memory.datasets.babi import build_vocabulary
+from keras_memory.datasets.babi import generate_babi_examples
+from keras_memory.datasets.babi import load_babi
+from keras_memory.datasets.babi import loading
+from keras_memory.datasets.babi import read_babi_task
+from keras_memory.datasets.babi import split_stories
+from keras_memory.datasets.babi import write_babi_files
 
 
 def test_split_holds_out_whole_stories_deterministically():

@@ -8,14 +8,12 @@ import pytest
 from testing_utils import assert_invalid_argument
 
 from keras_memory.datasets import babi
-from keras_memory.datasets.babi import (
-    BabiExample,
-    find_babi_file,
-    parse_babi,
-    read_babi_file,
-    read_babi_task,
-    reader,
-)
+from keras_memory.datasets.babi import BabiExample
+from keras_memory.datasets.babi import find_babi_file
+from keras_memory.datasets.babi import parse_babi
+from keras_memory.datasets.babi import read_babi_file
+from keras_memory.datasets.babi import read_babi_task
+from keras_memory.datasets.babi import reader
 
 
 def test_reader_on_a_handwritten_snippet(babi_snippet):

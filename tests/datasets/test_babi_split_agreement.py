@@ -10,7 +10,8 @@ import keras
 import tensorflow_datasets as tfds
 
 from keras_memory.applications.memn2n_babi import evaluate_babi
-from keras_memory.datasets import babi, babi_tfds
+from keras_memory.datasets import babi
+from keras_memory.datasets import babi_tfds
 
 TASKS = (1, 15)
 FRACTION = 0.2

@@ -5,12 +5,10 @@ import importlib
 import tensorflow_datasets as tfds
 
 from keras_memory.datasets import babi_tfds
-from keras_memory.datasets.babi import (
-    read_babi_task,
-    split_stories,
-    task_split_seed,
-    write_babi_files,
-)
+from keras_memory.datasets.babi import read_babi_task
+from keras_memory.datasets.babi import split_stories
+from keras_memory.datasets.babi import task_split_seed
+from keras_memory.datasets.babi import write_babi_files
 
 
 def test_the_former_module_path_is_the_same_module():

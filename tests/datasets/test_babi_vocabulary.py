@@ -7,15 +7,13 @@ import pytest
 from testing_utils import assert_invalid_argument
 
 from keras_memory.datasets import babi
-from keras_memory.datasets.babi import (
-    answer_token,
-    build_vocabulary,
-    parse_babi,
-    supporting_fact_mask,
-    tokenize,
-    vectorize,
-    vocabulary,
-)
+from keras_memory.datasets.babi import answer_token
+from keras_memory.datasets.babi import build_vocabulary
+from keras_memory.datasets.babi import parse_babi
+from keras_memory.datasets.babi import supporting_fact_mask
+from keras_memory.datasets.babi import tokenize
+from keras_memory.datasets.babi import vectorize
+from keras_memory.datasets.babi import vocabulary
 
 
 def test_tokenize_and_answer_tokens():

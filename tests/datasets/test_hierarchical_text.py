@@ -5,20 +5,18 @@ import re
 import numpy as np
 import pytest
 
-from keras_memory.datasets.hierarchical_text import (
-    ADJECTIVES,
-    ALPHABET,
-    DETERMINERS,
-    LEXICON,
-    NOUNS,
-    PREPOSITIONS,
-    VERBS,
-    boundary_scores,
-    decode,
-    encode,
-    hierarchical_text,
-    language_model_windows,
-)
+from keras_memory.datasets.hierarchical_text import ADJECTIVES
+from keras_memory.datasets.hierarchical_text import ALPHABET
+from keras_memory.datasets.hierarchical_text import DETERMINERS
+from keras_memory.datasets.hierarchical_text import LEXICON
+from keras_memory.datasets.hierarchical_text import NOUNS
+from keras_memory.datasets.hierarchical_text import PREPOSITIONS
+from keras_memory.datasets.hierarchical_text import VERBS
+from keras_memory.datasets.hierarchical_text import boundary_scores
+from keras_memory.datasets.hierarchical_text import decode
+from keras_memory.datasets.hierarchical_text import encode
+from keras_memory.datasets.hierarchical_text import hierarchical_text
+from keras_memory.datasets.hierarchical_text import language_model_windows
 
 
 def test_text_is_deterministic_per_seed():

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from testing_utils import assert_invalid_argument
 
-from keras_memory.datasets import normalized_mse, sequence_generation, waveform
+from keras_memory.datasets import normalized_mse
+from keras_memory.datasets import sequence_generation
+from keras_memory.datasets import waveform
 
 
 def test_waveform_is_deterministic_per_seed_and_peaks_at_one():

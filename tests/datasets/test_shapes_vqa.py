@@ -6,20 +6,18 @@ import importlib
 import numpy as np
 import pytest
 
-from keras_memory.datasets.shapes_vqa import (
-    ANSWERS,
-    COLOUR_RGB,
-    COLOURS,
-    EMPTY,
-    MAX_QUESTION_LENGTH,
-    QUESTION_TYPES,
-    SHAPES,
-    VOCABULARY,
-    answer_names,
-    decode_question,
-    encode_question,
-    shapes_vqa,
-)
+from keras_memory.datasets.shapes_vqa import ANSWERS
+from keras_memory.datasets.shapes_vqa import COLOUR_RGB
+from keras_memory.datasets.shapes_vqa import COLOURS
+from keras_memory.datasets.shapes_vqa import EMPTY
+from keras_memory.datasets.shapes_vqa import MAX_QUESTION_LENGTH
+from keras_memory.datasets.shapes_vqa import QUESTION_TYPES
+from keras_memory.datasets.shapes_vqa import SHAPES
+from keras_memory.datasets.shapes_vqa import VOCABULARY
+from keras_memory.datasets.shapes_vqa import answer_names
+from keras_memory.datasets.shapes_vqa import decode_question
+from keras_memory.datasets.shapes_vqa import encode_question
+from keras_memory.datasets.shapes_vqa import shapes_vqa
 
 # By name: `keras_memory.datasets.shapes_vqa` may be the function of that name.
 vqa = importlib.import_module("keras_memory.datasets.shapes_vqa")

@@ -9,11 +9,15 @@ import textwrap
 import numpy as np
 import pytest
 import tensorflow as tf
-from decoding_testing import AttentionGRU, log_table, table_next_fn
+from decoding_testing import AttentionGRU
+from decoding_testing import log_table
+from decoding_testing import table_next_fn
 from keras import ops
 from testing_utils import to_numpy
 
-from keras_memory.decoding import BeamSearch, GreedySampler, gnmt_length_penalty
+from keras_memory.decoding import BeamSearch
+from keras_memory.decoding import GreedySampler
+from keras_memory.decoding import gnmt_length_penalty
 from keras_memory.export import predict_in_fresh_process
 
 END = 3

@@ -4,13 +4,18 @@ import doctest
 
 import numpy as np
 import pytest
-from decoding_testing import AttentionGRU, log_table, table_next_fn
+from decoding_testing import AttentionGRU
+from decoding_testing import log_table
+from decoding_testing import table_next_fn
 from keras import ops
-from testing_utils import assert_invalid_argument, to_numpy
+from testing_utils import assert_invalid_argument
+from testing_utils import to_numpy
 
-from keras_memory.decoding import BeamSearch, GreedySampler, tile_beams
+from keras_memory.decoding import BeamSearch
+from keras_memory.decoding import GreedySampler
 from keras_memory.decoding import beam_search as beam_search_module
 from keras_memory.decoding import sampler as sampler_module
+from keras_memory.decoding import tile_beams
 
 END = 3
 

@@ -6,10 +6,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from keras_memory.layers import ClockworkRNN, ClockworkRNNCell
+from keras_memory.layers import ClockworkRNN
+from keras_memory.layers import ClockworkRNNCell
 from keras_memory.layers.clockwork_rnn_cell import exponential_periods
 
 

@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_memory.layers import SkipRNN, StackedAttention
+from keras_memory.layers import SkipRNN
+from keras_memory.layers import StackedAttention
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])

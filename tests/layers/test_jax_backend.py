@@ -14,8 +14,10 @@ import textwrap
 import keras
 import numpy as np
 
-from keras_memory.export import export_for_serving, predict_in_fresh_process
-from keras_memory.layers import NTM, SkipRNN
+from keras_memory.export import export_for_serving
+from keras_memory.export import predict_in_fresh_process
+from keras_memory.layers import NTM
+from keras_memory.layers import SkipRNN
 
 
 def _run_on_jax(script, tmp_path, *args):

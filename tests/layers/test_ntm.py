@@ -1,9 +1,8 @@
 """Tests of NTMCell and NTM (the conformance harness covers the RNN contract)."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import ops
 
 from keras_memory.layers.memory_cell import MemoryCell

@@ -8,9 +8,7 @@ from references import previous_state_attention as _reference
 
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.previous_state_attention import PreviousStateAttention
-from keras_memory.layers.previous_state_attention_cell import (
-    PreviousStateAttentionCell,
-)
+from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
 
 K = 3
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_memory.layers import SkipRNN, SkipRNNCell
+from keras_memory.layers import SkipRNN
+from keras_memory.layers import SkipRNNCell
 
 X = np.random.default_rng(0).normal(size=(2, 9, 3)).astype("float32")
 
@@ -222,7 +223,8 @@ inputs = keras.Input((6, 3))
 layer = SkipRNN(keras.layers.LSTMCell(4, dropout=0.3, recurrent_dropout=0.3, seed=1))
 model = keras.Model(inputs, keras.layers.Dense(1)(layer(inputs)))
 model.compile("adam", "mse", jit_compile=True)
-logs = model.train_on_batch(np.ones((2, 6, 3), "float32"), np.ones((2, 1), "float32"), return_dict=True)
+x, y = np.ones((2, 6, 3), "float32"), np.ones((2, 1), "float32")
+logs = model.train_on_batch(x, y, return_dict=True)
 assert np.isfinite(logs["loss"]), logs
 print("ok")
 """

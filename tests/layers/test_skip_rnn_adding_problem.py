@@ -8,7 +8,8 @@ test fails if that has not happened within the epoch budget.
 import keras
 import numpy as np
 
-from keras_memory.datasets import ADDING_TARGET_VARIANCE, adding_problem
+from keras_memory.datasets import ADDING_TARGET_VARIANCE
+from keras_memory.datasets import adding_problem
 from keras_memory.layers import SkipRNN
 
 SOLVED_MSE = ADDING_TARGET_VARIANCE / 100

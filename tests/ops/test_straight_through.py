@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_memory.ops import binary_step, hard_sigmoid, straight_through, straight_through_round
+from keras_memory.ops import binary_step
+from keras_memory.ops import hard_sigmoid
+from keras_memory.ops import straight_through
+from keras_memory.ops import straight_through_round
 
 VALUES = np.array([-1.3, 0.0, 0.1, 0.3, 0.4999, 0.5, 0.5001, 0.7, 0.9, 1.0, 2.6], "float32")
 

@@ -8,15 +8,13 @@ import numpy as np
 import pytest
 
 from keras_memory import cli
-from keras_memory.recipes import (
-    EpochCheckpoint,
-    Interrupted,
-    Report,
-    available_recipes,
-    checkpoint_path,
-    get_recipe,
-    train_and_save,
-)
+from keras_memory.recipes import EpochCheckpoint
+from keras_memory.recipes import Interrupted
+from keras_memory.recipes import Report
+from keras_memory.recipes import available_recipes
+from keras_memory.recipes import checkpoint_path
+from keras_memory.recipes import get_recipe
+from keras_memory.recipes import train_and_save
 
 
 def test_every_task_is_a_recipe():

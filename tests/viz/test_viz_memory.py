@@ -6,12 +6,10 @@ import pytest
 
 from keras_memory.datasets import copy_task
 from keras_memory.layers import NTM
-from keras_memory.viz.memory import (
-    access_layer,
-    memory_access,
-    plot_memory_access,
-    used_locations,
-)
+from keras_memory.viz.memory import access_layer
+from keras_memory.viz.memory import memory_access
+from keras_memory.viz.memory import plot_memory_access
+from keras_memory.viz.memory import used_locations
 
 
 def _one_hot_access(timesteps=9, memory_size=16, length=4, heads=(1, 1)):

@@ -30,67 +30,57 @@ The family, one module per job:
 Every name is importable from `keras_memory.applications.memn2n_babi`.
 """
 
-from keras_memory.applications.memn2n_babi.evaluation import (
-    FAILED_ERROR,
-    SPLITS,
-    error_table,
-    evaluate_babi,
-    find_task_files,
-    format_error_table,
-    summarize_errors,
-    task_errors,
-)
-from keras_memory.applications.memn2n_babi.model import (
-    EMBEDDING_DIM,
-    HOPS,
-    MEMORY_SIZE,
-    PER_TASK_EMBEDDING_DIM,
-    RANDOM_NOISE,
-    MemN2NbAbI,
-    memory_network_layer,
-    model_vocab_size,
-)
-from keras_memory.applications.memn2n_babi.presets import (
-    METADATA_FILE,
-    PAPER_SETUPS,
-    SHIPPED_WEIGHTS,
-    VOCABULARY_FILE,
-    babi_models,
-    load_vocabulary,
-    paper_errors,
-    per_task_weights,
-    read_vocabulary,
-    recorded_training,
-    save_vocabulary,
-    shipped_metadata,
-    shipped_weights_path,
-    vocabulary_tokens,
-    write_preset,
-)
-from keras_memory.applications.memn2n_babi.serving import (
-    export_babi_for_serving,
-    predict_text_in_fresh_process,
-    text_answer_model,
-)
-from keras_memory.applications.memn2n_babi.training import (
-    BATCH_SIZE,
-    BUCKET_SENTENCES,
-    CLIPNORM,
-    JOINT_EPOCHS,
-    JOINT_HALVING_EPOCHS,
-    LEARNING_RATE,
-    LINEAR_START_LEARNING_RATE,
-    PER_TASK_EPOCHS,
-    PER_TASK_HALVING_EPOCHS,
-    PaperSchedule,
-    bucketed_dataset,
-    bucketed_steps,
-    compile_for_babi,
-    memory_network_optimizer,
-    paper_learning_rate,
-    paper_setup,
-    train_babi,
-)
+from keras_memory.applications.memn2n_babi.evaluation import FAILED_ERROR
+from keras_memory.applications.memn2n_babi.evaluation import SPLITS
+from keras_memory.applications.memn2n_babi.evaluation import error_table
+from keras_memory.applications.memn2n_babi.evaluation import evaluate_babi
+from keras_memory.applications.memn2n_babi.evaluation import find_task_files
+from keras_memory.applications.memn2n_babi.evaluation import format_error_table
+from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
+from keras_memory.applications.memn2n_babi.evaluation import task_errors
+from keras_memory.applications.memn2n_babi.model import EMBEDDING_DIM
+from keras_memory.applications.memn2n_babi.model import HOPS
+from keras_memory.applications.memn2n_babi.model import MEMORY_SIZE
+from keras_memory.applications.memn2n_babi.model import PER_TASK_EMBEDDING_DIM
+from keras_memory.applications.memn2n_babi.model import RANDOM_NOISE
+from keras_memory.applications.memn2n_babi.model import MemN2NbAbI
+from keras_memory.applications.memn2n_babi.model import memory_network_layer
+from keras_memory.applications.memn2n_babi.model import model_vocab_size
+from keras_memory.applications.memn2n_babi.presets import METADATA_FILE
+from keras_memory.applications.memn2n_babi.presets import PAPER_SETUPS
+from keras_memory.applications.memn2n_babi.presets import SHIPPED_WEIGHTS
+from keras_memory.applications.memn2n_babi.presets import VOCABULARY_FILE
+from keras_memory.applications.memn2n_babi.presets import babi_models
+from keras_memory.applications.memn2n_babi.presets import load_vocabulary
+from keras_memory.applications.memn2n_babi.presets import paper_errors
+from keras_memory.applications.memn2n_babi.presets import per_task_weights
+from keras_memory.applications.memn2n_babi.presets import read_vocabulary
+from keras_memory.applications.memn2n_babi.presets import recorded_training
+from keras_memory.applications.memn2n_babi.presets import save_vocabulary
+from keras_memory.applications.memn2n_babi.presets import shipped_metadata
+from keras_memory.applications.memn2n_babi.presets import shipped_weights_path
+from keras_memory.applications.memn2n_babi.presets import vocabulary_tokens
+from keras_memory.applications.memn2n_babi.presets import write_preset
+from keras_memory.applications.memn2n_babi.serving import export_babi_for_serving
+from keras_memory.applications.memn2n_babi.serving import predict_text_in_fresh_process
+from keras_memory.applications.memn2n_babi.serving import text_answer_model
+from keras_memory.applications.memn2n_babi.training import BATCH_SIZE
+from keras_memory.applications.memn2n_babi.training import BUCKET_SENTENCES
+from keras_memory.applications.memn2n_babi.training import CLIPNORM
+from keras_memory.applications.memn2n_babi.training import JOINT_EPOCHS
+from keras_memory.applications.memn2n_babi.training import JOINT_HALVING_EPOCHS
+from keras_memory.applications.memn2n_babi.training import LEARNING_RATE
+from keras_memory.applications.memn2n_babi.training import LINEAR_START_LEARNING_RATE
+from keras_memory.applications.memn2n_babi.training import PER_TASK_EPOCHS
+from keras_memory.applications.memn2n_babi.training import PER_TASK_HALVING_EPOCHS
+from keras_memory.applications.memn2n_babi.training import PaperSchedule
+from keras_memory.applications.memn2n_babi.training import bucketed_dataset
+from keras_memory.applications.memn2n_babi.training import bucketed_steps
+from keras_memory.applications.memn2n_babi.training import compile_for_babi
+from keras_memory.applications.memn2n_babi.training import memory_network_optimizer
+from keras_memory.applications.memn2n_babi.training import paper_learning_rate
+from keras_memory.applications.memn2n_babi.training import paper_setup
+from keras_memory.applications.memn2n_babi.training import train_babi
 
 
 def __getattr__(name):

@@ -162,10 +162,8 @@ def babi_models(weights="babi-en-1k", tasks="all", per_task=True, return_attenti
     >>> sorted(models)
     [1, 15]
     """
-    from keras_memory.applications.memn2n_babi.model import (
-        PER_TASK_EMBEDDING_DIM,
-        MemN2NbAbI,
-    )
+    from keras_memory.applications.memn2n_babi.model import PER_TASK_EMBEDDING_DIM
+    from keras_memory.applications.memn2n_babi.model import MemN2NbAbI
 
     tasks = babi.check_tasks(tasks)
     per_task = validation.check_bool("per_task", per_task)

@@ -30,7 +30,8 @@ import numpy as np
 from keras_memory import validation
 from keras_memory.applications.memn2n_babi import model as model_lib
 from keras_memory.applications.memn2n_babi import presets
-from keras_memory.applications.memn2n_babi.evaluation import summarize_errors, task_errors
+from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
+from keras_memory.applications.memn2n_babi.evaluation import task_errors
 from keras_memory.callbacks import LinearStart
 from keras_memory.datasets import babi
 

@@ -15,31 +15,25 @@ from `keras_memory.applications.ntm_copy`.
 """
 
 from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
-from keras_memory.applications.ntm_copy.model import (
-    CONTROLLER_UNITS,
-    INPUT_CHANNELS,
-    MEMORY_SIZE,
-    MEMORY_WIDTH,
-    OUTPUT_CHANNELS,
-    NTMCopy,
-    NTMRepeatCopy,
-    transplant_copy_weights,
-)
-from keras_memory.applications.ntm_copy.presets import (
-    METADATA_FILE,
-    SHIPPED_WEIGHTS,
-    shipped_metadata,
-    shipped_weights_path,
-)
-from keras_memory.applications.ntm_copy.training import (
-    GRADIENT_CLIP,
-    LEARNING_RATE,
-    MOMENTUM,
-    CopyProgress,
-    compile_for_copy,
-    save_weights_atomically,
-    train_copy,
-)
+from keras_memory.applications.ntm_copy.model import CONTROLLER_UNITS
+from keras_memory.applications.ntm_copy.model import INPUT_CHANNELS
+from keras_memory.applications.ntm_copy.model import MEMORY_SIZE
+from keras_memory.applications.ntm_copy.model import MEMORY_WIDTH
+from keras_memory.applications.ntm_copy.model import OUTPUT_CHANNELS
+from keras_memory.applications.ntm_copy.model import NTMCopy
+from keras_memory.applications.ntm_copy.model import NTMRepeatCopy
+from keras_memory.applications.ntm_copy.model import transplant_copy_weights
+from keras_memory.applications.ntm_copy.presets import METADATA_FILE
+from keras_memory.applications.ntm_copy.presets import SHIPPED_WEIGHTS
+from keras_memory.applications.ntm_copy.presets import shipped_metadata
+from keras_memory.applications.ntm_copy.presets import shipped_weights_path
+from keras_memory.applications.ntm_copy.training import GRADIENT_CLIP
+from keras_memory.applications.ntm_copy.training import LEARNING_RATE
+from keras_memory.applications.ntm_copy.training import MOMENTUM
+from keras_memory.applications.ntm_copy.training import CopyProgress
+from keras_memory.applications.ntm_copy.training import compile_for_copy
+from keras_memory.applications.ntm_copy.training import save_weights_atomically
+from keras_memory.applications.ntm_copy.training import train_copy
 
 __all__ = [
     "CONTROLLER_UNITS",

@@ -32,29 +32,26 @@ Reference:
     arXiv:1410.5401, 2014.
 """
 
-from keras_memory.datasets.algorithmic.metrics import BitErrorsPerSequence, bit_errors_per_sequence
-from keras_memory.datasets.algorithmic.pipelines import (
-    Curriculum,
-    associative_recall_dataset,
-    copy_dataset,
-    priority_sort_dataset,
-    repeat_copy_dataset,
-)
-from keras_memory.datasets.algorithmic.tasks import (
-    ASSOCIATIVE_RECALL_ITEM_LENGTH,
-    ASSOCIATIVE_RECALL_MAX_ITEMS,
-    ASSOCIATIVE_RECALL_NUM_BITS,
-    COPY_NUM_BITS,
-    PRIORITY_SORT_NUM_BITS,
-    REPEAT_COPY_NUM_BITS,
-    REPEATS_MEAN,
-    REPEATS_STD,
-    associative_recall_task,
-    copy_task,
-    normalize_repeats,
-    priority_sort_task,
-    repeat_copy_task,
-)
+from keras_memory.datasets.algorithmic.metrics import BitErrorsPerSequence
+from keras_memory.datasets.algorithmic.metrics import bit_errors_per_sequence
+from keras_memory.datasets.algorithmic.pipelines import Curriculum
+from keras_memory.datasets.algorithmic.pipelines import associative_recall_dataset
+from keras_memory.datasets.algorithmic.pipelines import copy_dataset
+from keras_memory.datasets.algorithmic.pipelines import priority_sort_dataset
+from keras_memory.datasets.algorithmic.pipelines import repeat_copy_dataset
+from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_ITEM_LENGTH
+from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_MAX_ITEMS
+from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import COPY_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import PRIORITY_SORT_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import REPEAT_COPY_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import REPEATS_MEAN
+from keras_memory.datasets.algorithmic.tasks import REPEATS_STD
+from keras_memory.datasets.algorithmic.tasks import associative_recall_task
+from keras_memory.datasets.algorithmic.tasks import copy_task
+from keras_memory.datasets.algorithmic.tasks import normalize_repeats
+from keras_memory.datasets.algorithmic.tasks import priority_sort_task
+from keras_memory.datasets.algorithmic.tasks import repeat_copy_task
 
 __all__ = [
     "ASSOCIATIVE_RECALL_ITEM_LENGTH",

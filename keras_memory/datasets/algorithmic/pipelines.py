@@ -7,16 +7,14 @@ task's size as training goes on.
 """
 
 from keras_memory import validation
-from keras_memory.datasets.algorithmic.tasks import (
-    ASSOCIATIVE_RECALL_NUM_BITS,
-    COPY_NUM_BITS,
-    PRIORITY_SORT_NUM_BITS,
-    REPEAT_COPY_NUM_BITS,
-    associative_recall_task,
-    copy_task,
-    priority_sort_task,
-    repeat_copy_task,
-)
+from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import COPY_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import PRIORITY_SORT_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import REPEAT_COPY_NUM_BITS
+from keras_memory.datasets.algorithmic.tasks import associative_recall_task
+from keras_memory.datasets.algorithmic.tasks import copy_task
+from keras_memory.datasets.algorithmic.tasks import priority_sort_task
+from keras_memory.datasets.algorithmic.tasks import repeat_copy_task
 
 # === Curriculum ===
 

@@ -30,45 +30,37 @@ Reference:
     Prerequisite Toy Tasks.* arXiv:1502.05698, 2015.
 """
 
-from keras_memory.datasets.babi.generator import (
-    babi_file_name,
-    generate_babi_examples,
-    generate_babi_text,
-    write_babi_files,
-)
-from keras_memory.datasets.babi.loading import (
-    BabiArrays,
-    BabiData,
-    load_babi,
-    split_stories,
-    task_split_seed,
-)
-from keras_memory.datasets.babi.reader import (
-    ALL_TASKS,
-    DEFAULT_MEMORY_SIZE,
-    GENERATED_TASKS,
-    TASK_NAMES,
-    BabiExample,
-    check_task,
-    check_tasks,
-    find_babi_file,
-    parse_babi,
-    read_babi_file,
-    read_babi_task,
-    tokenize,
-)
-from keras_memory.datasets.babi.vocabulary import (
-    PADDING_ID,
-    PADDING_TOKEN,
-    UNKNOWN_ID,
-    UNKNOWN_TOKEN,
-    answer_token,
-    build_vocabulary,
-    check_vocabulary,
-    story_and_sentence_sizes,
-    supporting_fact_mask,
-    vectorize,
-)
+from keras_memory.datasets.babi.generator import babi_file_name
+from keras_memory.datasets.babi.generator import generate_babi_examples
+from keras_memory.datasets.babi.generator import generate_babi_text
+from keras_memory.datasets.babi.generator import write_babi_files
+from keras_memory.datasets.babi.loading import BabiArrays
+from keras_memory.datasets.babi.loading import BabiData
+from keras_memory.datasets.babi.loading import load_babi
+from keras_memory.datasets.babi.loading import split_stories
+from keras_memory.datasets.babi.loading import task_split_seed
+from keras_memory.datasets.babi.reader import ALL_TASKS
+from keras_memory.datasets.babi.reader import DEFAULT_MEMORY_SIZE
+from keras_memory.datasets.babi.reader import GENERATED_TASKS
+from keras_memory.datasets.babi.reader import TASK_NAMES
+from keras_memory.datasets.babi.reader import BabiExample
+from keras_memory.datasets.babi.reader import check_task
+from keras_memory.datasets.babi.reader import check_tasks
+from keras_memory.datasets.babi.reader import find_babi_file
+from keras_memory.datasets.babi.reader import parse_babi
+from keras_memory.datasets.babi.reader import read_babi_file
+from keras_memory.datasets.babi.reader import read_babi_task
+from keras_memory.datasets.babi.reader import tokenize
+from keras_memory.datasets.babi.vocabulary import PADDING_ID
+from keras_memory.datasets.babi.vocabulary import PADDING_TOKEN
+from keras_memory.datasets.babi.vocabulary import UNKNOWN_ID
+from keras_memory.datasets.babi.vocabulary import UNKNOWN_TOKEN
+from keras_memory.datasets.babi.vocabulary import answer_token
+from keras_memory.datasets.babi.vocabulary import build_vocabulary
+from keras_memory.datasets.babi.vocabulary import check_vocabulary
+from keras_memory.datasets.babi.vocabulary import story_and_sentence_sizes
+from keras_memory.datasets.babi.vocabulary import supporting_fact_mask
+from keras_memory.datasets.babi.vocabulary import vectorize
 
 __all__ = [
     "ALL_TASKS",

@@ -10,13 +10,11 @@ import pathlib
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.datasets.babi.reader import (
-    DEFAULT_MEMORY_SIZE,
-    GENERATED_TASKS,
-    TASK_NAMES,
-    check_task,
-    parse_babi,
-)
+from keras_memory.datasets.babi.reader import DEFAULT_MEMORY_SIZE
+from keras_memory.datasets.babi.reader import GENERATED_TASKS
+from keras_memory.datasets.babi.reader import TASK_NAMES
+from keras_memory.datasets.babi.reader import check_task
+from keras_memory.datasets.babi.reader import parse_babi
 
 _ACTORS = ("Mary", "John", "Daniel", "Sandra")
 _LOCATIONS = ("bathroom", "hallway", "garden", "office", "bedroom", "kitchen")

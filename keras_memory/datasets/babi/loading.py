@@ -12,20 +12,16 @@ import typing
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.datasets.babi.reader import (
-    DEFAULT_MEMORY_SIZE,
-    check_task,
-    check_tasks,
-    read_babi_file,
-    read_babi_task,
-)
-from keras_memory.datasets.babi.vocabulary import (
-    build_vocabulary,
-    check_vocabulary,
-    story_and_sentence_sizes,
-    supporting_fact_mask,
-    vectorize,
-)
+from keras_memory.datasets.babi.reader import DEFAULT_MEMORY_SIZE
+from keras_memory.datasets.babi.reader import check_task
+from keras_memory.datasets.babi.reader import check_tasks
+from keras_memory.datasets.babi.reader import read_babi_file
+from keras_memory.datasets.babi.reader import read_babi_task
+from keras_memory.datasets.babi.vocabulary import build_vocabulary
+from keras_memory.datasets.babi.vocabulary import check_vocabulary
+from keras_memory.datasets.babi.vocabulary import story_and_sentence_sizes
+from keras_memory.datasets.babi.vocabulary import supporting_fact_mask
+from keras_memory.datasets.babi.vocabulary import vectorize
 
 
 def task_split_seed(seed, task):

@@ -15,10 +15,8 @@ words padded with zeros after the last.
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.datasets.babi.reader import (  # parse_babi: for the doctests
-    parse_babi,  # noqa: F401
-    tokenize,
-)
+from keras_memory.datasets.babi.reader import parse_babi  # parse_babi: for the doctests  # noqa: F401
+from keras_memory.datasets.babi.reader import tokenize  # parse_babi: for the doctests
 
 PADDING_ID = 0
 UNKNOWN_ID = 1

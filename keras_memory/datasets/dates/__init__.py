@@ -20,28 +20,24 @@ formats (`FORMATS`, shown in `FORMAT_EXAMPLES` and on the docs page
   builder (`date_normalization`), imported on demand.
 """
 
-from keras_memory.datasets.dates.formats import (
-    FORMAT_EXAMPLES,
-    FORMATS,
-    LANGUAGES,
-    MONTH_ABBREVIATIONS,
-    MONTHS,
-    SHORT_YEAR_FORMATS,
-    SHORT_YEAR_RANGE,
-    WEEKDAY_ABBREVIATIONS,
-    WEEKDAYS,
-    render,
-)
-from keras_memory.datasets.dates.generator import (
-    DATE_ALPHABET,
-    SPLITS,
-    TARGET_LENGTH,
-    DateExamples,
-    date_normalization,
-    date_split,
-    date_split_fractions,
-    date_vocabulary,
-)
+from keras_memory.datasets.dates.formats import FORMAT_EXAMPLES
+from keras_memory.datasets.dates.formats import FORMATS
+from keras_memory.datasets.dates.formats import LANGUAGES
+from keras_memory.datasets.dates.formats import MONTH_ABBREVIATIONS
+from keras_memory.datasets.dates.formats import MONTHS
+from keras_memory.datasets.dates.formats import SHORT_YEAR_FORMATS
+from keras_memory.datasets.dates.formats import SHORT_YEAR_RANGE
+from keras_memory.datasets.dates.formats import WEEKDAY_ABBREVIATIONS
+from keras_memory.datasets.dates.formats import WEEKDAYS
+from keras_memory.datasets.dates.formats import render
+from keras_memory.datasets.dates.generator import DATE_ALPHABET
+from keras_memory.datasets.dates.generator import SPLITS
+from keras_memory.datasets.dates.generator import TARGET_LENGTH
+from keras_memory.datasets.dates.generator import DateExamples
+from keras_memory.datasets.dates.generator import date_normalization
+from keras_memory.datasets.dates.generator import date_split
+from keras_memory.datasets.dates.generator import date_split_fractions
+from keras_memory.datasets.dates.generator import date_vocabulary
 
 __all__ = [
     "DATE_ALPHABET",
