@@ -195,3 +195,8 @@ def check_index(name, value, size):
     if not is_integer(value) or not 0 <= value < size:
         raise invalid_argument(name, f"an integer in [0, {size})", value)
     return int(value)
+
+
+def check_positive_number(name, value):
+    """Returns `value` as a float, or raises unless it is a finite number > 0."""
+    return check_number_in(name, value, 0.0, math.inf, low_open=True, high_open=True)

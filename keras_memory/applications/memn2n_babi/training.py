@@ -52,10 +52,6 @@ HALVINGS_PER_RUN = 4  # 60 / 15 and 100 / 25: a halving every quarter run
 BUCKET_SENTENCES = (10, 20, model_lib.MEMORY_SIZE)
 
 
-def _check_positive_number(name, value):
-    return validation.check_number_in(name, value, 0.0, math.inf, low_open=True)
-
-
 def paper_learning_rate(epoch, halving_epochs=JOINT_HALVING_EPOCHS, learning_rate=LEARNING_RATE):
     """The paper's learning rate `epoch` epochs (from 0) after linear start.
 
@@ -64,7 +60,7 @@ def paper_learning_rate(epoch, halving_epochs=JOINT_HALVING_EPOCHS, learning_rat
     """
     epoch = validation.check_int_at_least("epoch", epoch, 0)
     halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
-    learning_rate = _check_positive_number("learning_rate", learning_rate)
+    learning_rate = validation.check_positive_number("learning_rate", learning_rate)
     return learning_rate * 0.5 ** (epoch // halving_epochs)
 
 
@@ -106,8 +102,8 @@ def memory_network_optimizer(learning_rate=LEARNING_RATE, clipnorm=CLIPNORM):
     >>> round(float(optimizer.learning_rate), 6), optimizer.global_clipnorm
     (0.01, 40.0)
     """
-    learning_rate = _check_positive_number("learning_rate", learning_rate)
-    clipnorm = _check_positive_number("clipnorm", clipnorm)
+    learning_rate = validation.check_positive_number("learning_rate", learning_rate)
+    clipnorm = validation.check_positive_number("clipnorm", clipnorm)
     return keras.optimizers.SGD(learning_rate, global_clipnorm=clipnorm)
 
 
@@ -155,9 +151,9 @@ class PaperSchedule(keras.callbacks.Callback):
         restore_best=True,
     ):
         super().__init__()
-        self.learning_rate = _check_positive_number("learning_rate", learning_rate)
+        self.learning_rate = validation.check_positive_number("learning_rate", learning_rate)
         self.halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
-        self.linear_start_learning_rate = _check_positive_number(
+        self.linear_start_learning_rate = validation.check_positive_number(
             "linear_start_learning_rate", linear_start_learning_rate
         )
         self.monitor = monitor
