@@ -1,5 +1,7 @@
 """Training callbacks for keras_memory layers, one per module.
 
+- `BackupAndResume` (`backup_and_resume.py`): `keras.callbacks.BackupAndRestore`
+  that also restores seed generators and callbacks' state (`backup_epoch`).
 - `SlopeAnnealing` (`slope_annealing.py`): the HM-LSTM's slope annealing.
 - `LinearStart` (`linear_start.py`): MemN2N's linear start.
 - `MemoryAccessImages` (`memory_access_images.py`): TensorBoard images of an
@@ -8,6 +10,8 @@
   on, found anywhere in a model.
 """
 
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
 from keras_memory.callbacks.find_layers import find_layers
 from keras_memory.callbacks.linear_start import LinearStart
 from keras_memory.callbacks.memory_access_images import MemoryAccessImages
@@ -18,12 +22,14 @@ from keras_memory.callbacks.slope_annealing import SlopeAnnealing
 from keras_memory.callbacks.slope_annealing import paper_slope_schedule
 
 __all__ = [
+    "BackupAndResume",
     "LinearStart",
     "MemoryAccessImages",
     "PAPER_SLOPE_MAX",
     "PAPER_SLOPE_START",
     "PAPER_SLOPE_STEP",
     "SlopeAnnealing",
+    "backup_epoch",
     "find_layers",
     "paper_slope_schedule",
 ]

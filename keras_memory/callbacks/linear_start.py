@@ -53,6 +53,11 @@ class LinearStart(keras.callbacks.Callback):
         history: `1.0` or `0.0` for each epoch trained, the linear start
             value used during that epoch (also logged as `"linear_start"`).
 
+    Resuming: `backup_state()` and `restore_state(state)` carry the phase,
+    the history and the plateau count through a
+    `keras_memory.callbacks.BackupAndResume` backup, so that a killed run
+    resumed from it switches the softmax back at the same epoch.
+
     Example:
 
     ```python
@@ -95,6 +100,31 @@ class LinearStart(keras.callbacks.Callback):
     def _assign(self, value):
         for network in self._networks():
             network.linear_start.assign(value)
+
+    def backup_state(self):
+        """The phase and the plateau count, for `BackupAndResume`.
+
+        With them a run killed during linear start and resumed from its
+        backup ends linear start at the epoch the uninterrupted run does.
+        """
+        return {
+            "linear": self.linear,
+            "stopped_epoch": self.stopped_epoch,
+            "history": list(self.history),
+            # JSON has no infinity: None stands for "no loss seen yet".
+            "best": None if self._best == float("inf") else self._best,
+            "wait": self._wait,
+        }
+
+    def restore_state(self, state):
+        """Takes back what `backup_state` returned (phase, history, plateau)."""
+        self.linear = bool(state["linear"])
+        self.stopped_epoch = state["stopped_epoch"]
+        self.history = [float(value) for value in state["history"]]
+        self._best = float("inf") if state["best"] is None else float(state["best"])
+        self._wait = int(state["wait"])
+        if self.model is not None:
+            self._assign(1.0 if self.linear else 0.0)
 
     def on_train_begin(self, logs=None):
         self._assign(1.0 if self.linear else 0.0)

@@ -72,6 +72,11 @@ class SlopeAnnealing(keras.callbacks.Callback):
     Attributes:
         history: List of the slopes assigned, one per epoch.
 
+    Resuming: `backup_state()` and `restore_state(state)` carry the history
+    through a `keras_memory.callbacks.BackupAndResume` backup, and the
+    restore assigns its last slope (the weights hold it too); the epoch the
+    resumed run starts at gets `schedule(epoch)` as before.
+
     Reference:
         Chung, Ahn and Bengio. Hierarchical Multiscale Recurrent Neural
         Networks. ICLR 2017, section 3.3. https://arxiv.org/abs/1609.01704
@@ -112,6 +117,22 @@ class SlopeAnnealing(keras.callbacks.Callback):
                 "keras.layers.RNN over an HMLSTMCell), or remove the callback."
             )
         return cells
+
+    def backup_state(self):
+        """The slopes assigned so far, for `BackupAndResume`.
+
+        The current slope itself is each cell's `slope` variable, saved
+        with the weights; the history makes a resumed run report every
+        epoch's slope.
+        """
+        return {"history": list(self.history)}
+
+    def restore_state(self, state):
+        """Takes back what `backup_state` returned."""
+        self.history = [float(value) for value in state["history"]]
+        if self.model is not None and self.history:
+            for cell in self._cells():
+                cell.slope.assign(self.history[-1])
 
     def on_train_begin(self, logs=None):
         self._cells()
