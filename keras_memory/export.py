@@ -163,11 +163,15 @@ def _claim_version(model_dir, version):
     if (model_dir / str(version)).exists():
         return False
     try:
-        os.close(
-            os.open(model_dir / f".version-{version}.lock", os.O_CREAT | os.O_EXCL)
+        lock = os.open(
+            model_dir / f".version-{version}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY
         )
     except FileExistsError:
         return False
+    try:  # who holds the claim, for whoever finds a lock left by a killed export
+        os.write(lock, f"{os.getpid()}\n".encode())
+    finally:
+        os.close(lock)
     if (model_dir / str(version)).exists():  # finished just before our claim
         os.remove(model_dir / f".version-{version}.lock")
         return False
@@ -183,6 +187,60 @@ def _readable_like_a_new_directory(path):
         os.chmod(directory, 0o777 & ~umask)
         for file in files:
             os.chmod(os.path.join(directory, file), 0o666 & ~umask)
+
+
+def _check_name_and_version(name, version):
+    if not isinstance(name, str) or not _MODEL_NAME.match(name):
+        raise validation.invalid_argument(
+            "name",
+            "a model name of letters, digits, '_', '.' and '-'",
+            name,
+        )
+    if version is not None:
+        version = validation.check_positive_int("version", version)
+    return version
+
+
+def _write_version(archive, base_dir, name, version):
+    """Writes `archive` as `<base_dir>/<name>/<version>`, atomically.
+
+    `version=None` takes the next free version. Another process exporting
+    the same name at the same time gets another version (the claim is a
+    lock file created with O_EXCL); a process killed midway leaves only
+    hidden entries (`.staging-*`, `.version-*.lock`), which TF Serving
+    ignores, and never a numeric directory.
+    """
+    import tensorflow as tf
+
+    model_dir = pathlib.Path(base_dir) / name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if version is None:
+        version = max(_existing_versions(model_dir), default=0) + 1
+        while not _claim_version(model_dir, version):
+            version += 1
+    elif not _claim_version(model_dir, version):
+        raise FileExistsError(
+            f"Version {version} of model {name!r} already exists at "
+            f"{model_dir / str(version)} (or is being written). Served "
+            "versions must not change: export under a new version, or "
+            "remove this one first."
+        )
+    export_dir = model_dir / str(version)
+
+    # TF Serving polls the model directory and loads a numeric directory as
+    # soon as it appears, so write under a hidden name and rename.
+    staging_dir = pathlib.Path(
+        tempfile.mkdtemp(prefix=f".staging-{version}-", dir=model_dir)
+    )
+    try:
+        with tf.device("/CPU:0"):
+            archive.write_out(str(staging_dir), verbose=False)
+        _readable_like_a_new_directory(staging_dir)
+        os.rename(staging_dir, export_dir)
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        os.remove(model_dir / f".version-{version}.lock")
+    return export_dir
 
 
 def export_for_serving(model, base_dir, name, version=None):
@@ -214,14 +272,7 @@ def export_for_serving(model, base_dir, name, version=None):
     # serving/clockwork/1, then serving/clockwork/2 on the next call
     ```
     """
-    if not isinstance(name, str) or not _MODEL_NAME.match(name):
-        raise validation.invalid_argument(
-            "name",
-            "a model name of letters, digits, '_', '.' and '-'",
-            name,
-        )
-    if version is not None:
-        version = validation.check_positive_int("version", version)
+    version = _check_name_and_version(name, version)
     specs = _input_specs(model)
 
     import tensorflow as tf
@@ -243,35 +294,203 @@ def export_for_serving(model, base_dir, name, version=None):
         # The first endpoint is also written as `serving_default`.
         archive.add_endpoint("serve", serve, input_signature=specs)
 
-    model_dir = pathlib.Path(base_dir) / name
-    model_dir.mkdir(parents=True, exist_ok=True)
-    if version is None:
-        version = max(_existing_versions(model_dir), default=0) + 1
-        while not _claim_version(model_dir, version):
-            version += 1
-    elif not _claim_version(model_dir, version):
-        raise FileExistsError(
-            f"Version {version} of model {name!r} already exists at "
-            f"{model_dir / str(version)} (or is being written). Served "
-            "versions must not change: export under a new version, or "
-            "remove this one first."
-        )
-    export_dir = model_dir / str(version)
+    return _write_version(archive, base_dir, name, version)
 
-    # TF Serving polls the model directory and loads a numeric directory as
-    # soon as it appears, so write under a hidden name and rename.
-    staging_dir = pathlib.Path(
-        tempfile.mkdtemp(prefix=f".staging-{version}-", dir=model_dir)
+
+# Signature names of a streaming export.
+STEP_SIGNATURE_KEY = "step"
+INITIAL_STATE_SIGNATURE_KEY = "initial_state"
+
+# Step input and state keys must not collide with each other (the state keys
+# are `state_0`, `state_1`, ...); they become REST JSON keys.
+_INPUT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _state_sizes(rnn_layer):
+    sizes = rnn_layer.cell.state_size
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+    if not all(isinstance(size, int) for size in sizes):
+        raise ValueError(
+            "Received an invalid value for argument `rnn_layer`: streaming "
+            "needs a cell whose `state_size` is an integer or a flat list of "
+            f"integers, got {rnn_layer.cell.state_size!r}."
+        )
+    return sizes
+
+
+def streaming_keys(rnn_layer):
+    """The step signature's output keys and state keys of `rnn_layer`.
+
+    The outputs are what the layer returns at one step, in its own order,
+    without the states: `["output"]` for `keras.layers.RNN`, `ClockworkRNN`
+    and `SkipRNN` (plus `"output_1"`, the gate `u_t`, with
+    `return_gates=True`), `["output", "output_1"]` (features, boundaries)
+    for `HMLSTM(return_boundaries=True)`, `["output", "output_1",
+    "output_2"]` (outputs, read and write weightings) for
+    `NTM(return_access=True)`. The states are `state_0`, `state_1`, ... in
+    the order of `rnn_layer.cell.state_size`.
+
+    Returns:
+        `(output_keys, state_keys)`, two lists of strings.
+    """
+    return _twin_keys(_one_step_twin(rnn_layer))
+
+
+def _twin_keys(twin):
+    count = len(_state_sizes(twin))
+    # A `return_state=True` layer returns a list: its outputs, then the states.
+    shapes = twin.compute_output_shape(twin.get_build_config()["input_shape"])
+    output_keys = ["output"] + [f"output_{index}" for index in range(1, len(shapes) - count)]
+    return output_keys, [f"state_{index}" for index in range(count)]
+
+
+def _one_step_twin(rnn_layer):
+    """A copy of `rnn_layer` that runs one step from given states.
+
+    Same class, config and weights, with `return_sequences=True`,
+    `return_state=True` and `stateful=False`: the user's layer is left as it
+    is, and the serving graph assigns none of its state variables.
+    """
+    if not isinstance(rnn_layer, keras.layers.RNN):
+        raise validation.invalid_argument(
+            "rnn_layer", "a `keras.layers.RNN` (or a subclass such as `SkipRNN`)", rnn_layer
+        )
+    if not rnn_layer.built:
+        raise ValueError(
+            "Received an invalid value for argument `rnn_layer`: it is not "
+            "built. Call it on a sequence (or a `keras.Input`) first. Got "
+            f"{rnn_layer!r}."
+        )
+    if rnn_layer.go_backwards:
+        raise ValueError(
+            "Received an invalid value for argument `rnn_layer`: a layer "
+            "with `go_backwards=True` reads the sequence from its end and "
+            "cannot process a stream step by step."
+        )
+    config = dict(
+        rnn_layer.get_config(), return_sequences=True, return_state=True, stateful=False
     )
-    try:
-        with tf.device("/CPU:0"):
-            archive.write_out(str(staging_dir), verbose=False)
-        _readable_like_a_new_directory(staging_dir)
-        os.rename(staging_dir, export_dir)
-    finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
-        os.remove(model_dir / f".version-{version}.lock")
-    return export_dir
+    twin = type(rnn_layer).from_config(config)
+    twin.build_from_config(rnn_layer.get_build_config())
+    twin.set_weights(rnn_layer.get_weights())
+    return twin
+
+
+def export_streaming(rnn_layer, base_dir, name, version=None, input_name="inputs"):
+    """Exports one step of a recurrent layer, for serving a stream.
+
+    A server holds each stream's state and calls the `step` signature once
+    per arriving element `x_t`:
+
+    ```
+    (outputs_t, s_t) = step(x_t, s_{t-1}),   s_0 = initial_state(batch_size)
+    ```
+
+    Running the steps of a sequence one after the other gives what the
+    layer gives over the whole sequence (with `return_sequences=True`) at
+    every step, and its final states. For a `SkipRNN` at batch size one
+    a skipped step runs neither the inner cell nor `W_p` (see
+    `SkipRNNCell`): the saving that a whole-sequence call at a larger batch
+    rarely gets.
+
+    The export is TF Serving's layout, `<base_dir>/<name>/<version>/`, as
+    `export_for_serving` writes it (atomic, never overwriting a version),
+    with two signatures:
+
+    - `step` (also `serving_default`): inputs `input_name`
+      `(batch, features)` and `state_0, state_1, ...` (`(batch, size)` in
+      the order of `rnn_layer.cell.state_size`); outputs the layer's outputs
+      at this step, keyed `output`, `output_1`, ... (see `streaming_keys`;
+      the time axis removed), and the new `state_0, state_1, ...`.
+    - `initial_state`: input `batch_size` (int32 scalar); outputs the
+      states `s_0`, keyed `state_0, state_1, ...`.
+
+    Args:
+        rnn_layer: A built `keras.layers.RNN` or subclass (`ClockworkRNN`,
+            `SkipRNN`, `HMLSTM`, `NTM`, `MemoryRNN`, ...), not
+            `go_backwards`. Its `return_sequences`, `return_state` and
+            `stateful` do not matter: a copy with its weights is exported.
+        base_dir: The serving base directory.
+        name: The model name (TF Serving's `--model_name`).
+        version: Positive integer version. Default: `None`, the next one.
+        input_name: Key of the step input: a letter, then letters, digits
+            and `_`, not of the form `state_<i>`. Default: `"inputs"`.
+
+    Returns:
+        The `pathlib.Path` of the written `<base_dir>/<name>/<version>`.
+
+    Raises:
+        ValueError: for a bad `rnn_layer`, `name`, `version` or
+            `input_name`.
+        FileExistsError: when that version already exists.
+
+    Example:
+
+    ```python
+    layer = SkipRNN(keras.layers.LSTMCell(32))
+    layer(keras.Input((None, 3)))  # built
+    path = export_streaming(layer, "serving", "skip-stream")
+    # served: POST /v1/models/skip-stream:predict with
+    # {"signature_name": "initial_state", "inputs": {"batch_size": 1}}, then
+    # {"signature_name": "step", "inputs": {"inputs": [[...]], "state_0": ...}}
+    ```
+    """
+    version = _check_name_and_version(name, version)
+    if (
+        not isinstance(input_name, str)
+        or not _INPUT_NAME.match(input_name)
+        or re.fullmatch(r"state_\d+", input_name)
+        or input_name == "batch_size"
+    ):
+        raise validation.invalid_argument(
+            "input_name",
+            "a name of letters, digits and '_' starting with a letter, not "
+            "'batch_size' or 'state_<i>'",
+            input_name,
+        )
+    twin = _one_step_twin(rnn_layer)
+    output_keys, state_keys = _twin_keys(twin)
+    sizes = _state_sizes(rnn_layer)
+
+    import tensorflow as tf
+
+    features = rnn_layer.get_build_config()["input_shape"][-1]
+    input_dtype = getattr(getattr(rnn_layer, "input", None), "dtype", None)
+    state_dtype = twin.cell.compute_dtype
+    step_specs = {
+        input_name: tf.TensorSpec((None, features), input_dtype or "float32", name=input_name),
+        **{
+            key: tf.TensorSpec((None, size), state_dtype, name=key)
+            for key, size in zip(state_keys, sizes)
+        },
+    }
+
+    def step(inputs):
+        states = [inputs[key] for key in state_keys]
+        results = twin(inputs[input_name][:, None], initial_state=states, training=False)
+        outputs, new_states = results[: len(output_keys)], results[len(output_keys) :]
+        # Every output of a `return_sequences=True` layer has time at axis 1.
+        served = {key: value[:, 0] for key, value in zip(output_keys, outputs)}
+        served.update(zip(state_keys, new_states))
+        return served
+
+    def initial_state(batch_size):
+        states = twin.get_initial_state(batch_size)
+        return {
+            key: keras.ops.cast(value, state_dtype) for key, value in zip(state_keys, states)
+        }
+
+    archive = keras.export.ExportArchive()
+    archive.track(twin)
+    with tf.device("/CPU:0"):
+        # The first endpoint is also written as `serving_default`.
+        archive.add_endpoint(STEP_SIGNATURE_KEY, step, input_signature=[step_specs])
+        archive.add_endpoint(
+            INITIAL_STATE_SIGNATURE_KEY,
+            initial_state,
+            input_signature=[tf.TensorSpec((), "int32", name="batch_size")],
+        )
+    return _write_version(archive, base_dir, name, version)
 
 
 # Run by `predict_in_fresh_process`. `sys.modules[...] = None` makes any
