@@ -13,6 +13,8 @@ value.
 import math
 import numbers
 
+import numpy
+
 
 def is_integer(value):
     """Whether `value` is an integer (NumPy's too), but not a boolean.
@@ -74,7 +76,10 @@ def check_positive_int_list(name, values, min_length=1):
         expected = "a non-empty list of positive integers"
     else:
         expected = f"a list of at least {min_length} positive integers"
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+    # A dict or a set iterates without error but has no order of entries.
+    if isinstance(values, (str, bytes, dict, set, frozenset)) or not hasattr(
+        values, "__iter__"
+    ):
         raise invalid_argument(name, expected, values)
     values = tuple(values)
     if len(values) < min_length or not all(is_integer(v) and v >= 1 for v in values):
@@ -200,3 +205,43 @@ def check_index(name, value, size):
 def check_positive_number(name, value):
     """Returns `value` as a float, or raises unless it is a finite number > 0."""
     return check_number_in(name, value, 0.0, math.inf, low_open=True, high_open=True)
+
+
+def _get_keras_object(module, kind, name, value):
+    """`module.get(value)`, or the Keras-style error naming `name`.
+
+    Keras's own `get` says "Could not interpret initializer identifier: 0.5",
+    which names neither the argument nor what would do. A boolean and a
+    NumPy scalar (which Keras takes as a constant initializer, but which
+    matches no weight's shape and cannot be serialized) are refused too.
+    """
+    expected = (
+        f"a Keras {kind} (a name, a config dict, an instance, a callable or `None`)"
+    )
+    if isinstance(value, (bool, numpy.generic)):
+        raise invalid_argument(name, expected, value)
+    try:
+        return module.get(value)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        raise invalid_argument(name, expected, value) from None
+
+
+def get_initializer(name, value):
+    """`keras.initializers.get(value)`, or raises naming the argument."""
+    import keras
+
+    return _get_keras_object(keras.initializers, "initializer", name, value)
+
+
+def get_regularizer(name, value):
+    """`keras.regularizers.get(value)`, or raises naming the argument."""
+    import keras
+
+    return _get_keras_object(keras.regularizers, "regularizer", name, value)
+
+
+def get_constraint(name, value):
+    """`keras.constraints.get(value)`, or raises naming the argument."""
+    import keras
+
+    return _get_keras_object(keras.constraints, "constraint", name, value)

@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 
@@ -110,11 +111,13 @@ class ClockworkRNN(keras.layers.RNN):
         )
         super().__init__(
             cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
+            **check_rnn_flags(
+                return_sequences=return_sequences,
+                return_state=return_state,
+                go_backwards=go_backwards,
+                stateful=stateful,
+                unroll=unroll,
+            ),
             **kwargs,
         )
         self.input_spec = keras.layers.InputSpec(ndim=3)

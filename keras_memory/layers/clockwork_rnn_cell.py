@@ -155,20 +155,26 @@ class ClockworkRNNCell(keras.layers.Layer):
         self.module_size = self.units // len(periods)
 
         self.activation = keras.activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.recurrent_initializer = keras.initializers.get(
-            recurrent_initializer
+        self.use_bias = validation.check_bool("use_bias", use_bias)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
         )
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = keras.regularizers.get(
-            recurrent_regularizer
+        self.recurrent_initializer = validation.get_initializer(
+            "recurrent_initializer", recurrent_initializer
         )
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.bias_initializer = validation.get_initializer("bias_initializer", bias_initializer)
+        self.kernel_regularizer = validation.get_regularizer(
+            "kernel_regularizer", kernel_regularizer
+        )
+        self.recurrent_regularizer = validation.get_regularizer(
+            "recurrent_regularizer", recurrent_regularizer
+        )
+        self.bias_regularizer = validation.get_regularizer("bias_regularizer", bias_regularizer)
+        self.kernel_constraint = validation.get_constraint("kernel_constraint", kernel_constraint)
+        self.recurrent_constraint = validation.get_constraint(
+            "recurrent_constraint", recurrent_constraint
+        )
+        self.bias_constraint = validation.get_constraint("bias_constraint", bias_constraint)
 
         # State order: [h_t, clock phases]. h_t comes first so that the
         # output and the first state have the same size, which masking on

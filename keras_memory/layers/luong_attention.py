@@ -121,9 +121,13 @@ class LuongAttention(AttentionLayer):
             )
         else:
             self.units = None
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
+        self.kernel_regularizer = validation.get_regularizer(
+            "kernel_regularizer", kernel_regularizer
+        )
+        self.kernel_constraint = validation.get_constraint("kernel_constraint", kernel_constraint)
 
     def build_weights(self, query_dim, memory_dim):
         kernel_args = dict(

@@ -208,11 +208,17 @@ class MemoryNetwork(keras.layers.Layer):
         self.random_noise = random_noise
         self.return_attention = return_attention
         self.seed = validation.check_seed(seed, allow_none=True)
-        self.embeddings_initializer = keras.initializers.get(
-            embeddings_initializer or keras.initializers.RandomNormal(stddev=0.1)
+        # `None` is the paper's N(0, 0.1^2); tested with `is`, as `0` or `""`
+        # must be refused, not replaced by the default.
+        if embeddings_initializer is None:
+            embeddings_initializer = keras.initializers.RandomNormal(stddev=0.1)
+        if kernel_initializer is None:
+            kernel_initializer = keras.initializers.RandomNormal(stddev=0.1)
+        self.embeddings_initializer = validation.get_initializer(
+            "embeddings_initializer", embeddings_initializer
         )
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or keras.initializers.RandomNormal(stddev=0.1)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
 

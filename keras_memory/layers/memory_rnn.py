@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
+from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.memory_cell import MemoryCell
@@ -140,7 +141,7 @@ class MemoryRNN(keras.layers.RNN):
         Subclasses build their own cell, a `MemoryCell` or a preset of it,
         from their own arguments, and call this instead of `__init__`.
         """
-        keras.layers.RNN.__init__(self, cell, **kwargs)
+        keras.layers.RNN.__init__(self, cell, **check_rnn_flags(**kwargs))
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     @property

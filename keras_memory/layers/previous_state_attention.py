@@ -5,6 +5,7 @@ import copy
 import keras
 
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
+from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
@@ -95,11 +96,13 @@ class PreviousStateAttention(keras.layers.RNN):
         )
         super().__init__(
             attention_cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
+            **check_rnn_flags(
+                return_sequences=return_sequences,
+                return_state=return_state,
+                go_backwards=go_backwards,
+                stateful=stateful,
+                unroll=unroll,
+            ),
             **kwargs,
         )
         self.input_spec = keras.layers.InputSpec(ndim=3)

@@ -163,12 +163,9 @@ class PreviousStateAttentionCell(
             )
         self.attention_units = attention_units
         self.return_attention = validation.check_bool("return_attention", return_attention)
-        try:
-            self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        except (ValueError, TypeError):
-            raise validation.invalid_argument(
-                "kernel_initializer", "a Keras initializer", kernel_initializer
-            ) from None
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
 
         self._attended_count = (
             len(self._cell_state_sizes) if self.attended_states == "all" else 1

@@ -6,6 +6,7 @@ from keras import ops
 from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
+from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
@@ -139,6 +140,8 @@ class SkipRNN(keras.layers.RNN):
         **kwargs,
     ):
         budget_weight = validation.check_non_negative_finite("budget_weight", budget_weight)
+        return_gates = validation.check_bool("return_gates", return_gates)
+        return_sequences = validation.check_bool("return_sequences", return_sequences)
         if return_gates and not return_sequences:
             raise ValueError(
                 "Received an invalid value for argument `return_gates`: the "
@@ -158,11 +161,13 @@ class SkipRNN(keras.layers.RNN):
         )
         super().__init__(
             skip_cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
+            **check_rnn_flags(
+                return_sequences=return_sequences,
+                return_state=return_state,
+                go_backwards=go_backwards,
+                stateful=stateful,
+                unroll=unroll,
+            ),
             **kwargs,
         )
         self.input_spec = keras.layers.InputSpec(ndim=3)

@@ -112,13 +112,14 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         self.skip_inference_computation = validation.check_bool(
             "skip_inference_computation", skip_inference_computation
         )
-        self.update_kernel_initializer = keras.initializers.get(
-            update_kernel_initializer
+        self.update_kernel_initializer = validation.get_initializer(
+            "update_kernel_initializer", update_kernel_initializer
         )
-        self.update_bias_initializer = keras.initializers.get(
+        self.update_bias_initializer = validation.get_initializer(
+            "update_bias_initializer",
             keras.initializers.Constant(1.0)
             if update_bias_initializer is None
-            else update_bias_initializer
+            else update_bias_initializer,
         )
         self.output_size = self._inner_output_size + int(self.return_gates)
         self.state_size = [self.output_size, *self._inner_state_sizes, 2]

@@ -129,12 +129,16 @@ class StackedAttention(keras.layers.Layer):
         self.use_bias = validation.check_bool("use_bias", use_bias)
         self.return_attention = validation.check_bool("return_attention", return_attention)
         self.seed = validation.check_seed(seed, allow_none=True)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
+        self.bias_initializer = validation.get_initializer("bias_initializer", bias_initializer)
+        self.kernel_regularizer = validation.get_regularizer(
+            "kernel_regularizer", kernel_regularizer
+        )
+        self.bias_regularizer = validation.get_regularizer("bias_regularizer", bias_regularizer)
+        self.kernel_constraint = validation.get_constraint("kernel_constraint", kernel_constraint)
+        self.bias_constraint = validation.get_constraint("bias_constraint", bias_constraint)
         self.seed_generator = (
             keras.random.SeedGenerator(seed) if self.dropout > 0 else None
         )

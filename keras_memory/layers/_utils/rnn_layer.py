@@ -8,9 +8,31 @@ across layers.
 
 import keras
 
+from keras_memory import validation
+
 # Keys every `keras.layers.Layer.get_config()` holds; the RNN layer owns
 # them, so they are dropped from the cell's config when it is merged in.
 _BASE_LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
+
+
+# The boolean options of `keras.layers.RNN.__init__`.
+RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+
+
+def check_rnn_flags(**options):
+    """The boolean options of `keras.layers.RNN` among `options`, checked.
+
+    `keras.layers.RNN` takes any value for them (`return_sequences="no"` is
+    truthy and returns sequences), so every RNN subclass passes its options
+    through this.
+
+    Returns:
+        `options`, with the values of `RNN_FLAGS` as Python booleans.
+    """
+    return {
+        name: validation.check_bool(name, value) if name in RNN_FLAGS else value
+        for name, value in options.items()
+    }
 
 
 def cell_arguments(cell):
