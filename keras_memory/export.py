@@ -20,6 +20,7 @@ TensorFlow package; the model may have been built on any Keras backend that
 `keras_memory` cannot be imported: what a serving host sees.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -576,6 +577,110 @@ def predict_in_fresh_process(export_dir, inputs, timeout=600):
             return {key: outputs[key] for key in outputs.files}
 
 
+# Run by `stream_in_fresh_process`: each stream starts from `initial_state`
+# and is fed one step at a time through `step`, as a server would.
+_STREAM_SCRIPT = r"""
+import json, sys
+sys.modules["keras_memory"] = None
+manifest_path, inputs_path, outputs_path = sys.argv[1:4]
+import numpy as np
+import tensorflow as tf
+try:
+    import keras_memory  # noqa: F401
+except ImportError:
+    pass
+else:
+    raise SystemExit("keras_memory must not be importable here")
+with open(manifest_path) as f:
+    manifest = json.load(f)
+results = {}
+with np.load(inputs_path) as inputs:
+    for label, export_dir, input_name in manifest:
+        loaded = tf.saved_model.load(export_dir)
+        step = loaded.signatures["step"]
+        sequence = inputs[label]
+        state = loaded.signatures["initial_state"](
+            batch_size=tf.constant(sequence.shape[0], tf.int32)
+        )
+        state_keys = sorted(state)
+        steps = []
+        for t in range(sequence.shape[1]):
+            reply = step(**{input_name: tf.constant(sequence[:, t])}, **state)
+            state = {key: reply[key] for key in state_keys}
+            steps.append({k: v.numpy() for k, v in reply.items() if k not in state})
+        for key in steps[0] if steps else []:
+            results[f"{label}/{key}"] = np.stack([s[key] for s in steps], axis=1)
+        for key, value in state.items():
+            results[f"{label}/{key}"] = value.numpy()
+np.savez(outputs_path, **results)
+"""
+
+
+def stream_in_fresh_process(streams, timeout=600):
+    """Feeds sequences step by step to streaming exports, in a new process.
+
+    The child process imports only NumPy and TensorFlow (`keras_memory` is
+    unimportable there, as in `predict_in_fresh_process`). For each stream
+    it calls `initial_state` with the batch size, then `step` once per time
+    step, passing the returned states back in.
+
+    Args:
+        streams: Dict mapping a label to `(export_dir, sequence)` or
+            `(export_dir, sequence, input_name)`, where `export_dir` was
+            written by `export_streaming`, `sequence` is a NumPy array
+            `(batch, timesteps, features)` and `input_name` is the step
+            input's key (default `"inputs"`).
+        timeout: Seconds to wait for the child process.
+
+    Returns:
+        Dict mapping each label to a dict: every step output stacked over
+        time (`(batch, timesteps, ...)`, keyed as the `step` signature keys
+        it) and the final states (`state_0`, ...).
+
+    Raises:
+        RuntimeError: with the child's stderr when it fails.
+    """
+    if not isinstance(streams, dict):
+        raise validation.invalid_argument(
+            "streams", "a dict of label to (export_dir, sequence)", type(streams)
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        manifest, sequences = [], {}
+        for index, (label, stream) in enumerate(streams.items()):
+            export_dir, sequence, *rest = stream
+            key = f"stream_{index}"
+            manifest.append(
+                [key, str(pathlib.Path(export_dir).resolve()), rest[0] if rest else "inputs"]
+            )
+            sequences[key] = np.asarray(sequence)
+        manifest_path = os.path.join(scratch, "manifest.json")
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f)
+        inputs_path = os.path.join(scratch, "inputs.npz")
+        outputs_path = os.path.join(scratch, "outputs.npz")
+        np.savez(inputs_path, **sequences)
+        result = subprocess.run(
+            [sys.executable, "-c", _STREAM_SCRIPT, manifest_path, inputs_path, outputs_path],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=scratch,  # keep the project checkout off sys.path
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"Streaming in a fresh process failed (exit {result.returncode}):\n"
+                f"{result.stderr[-4000:]}"
+            )
+        results = {label: {} for label in streams}
+        labels = {f"stream_{index}": label for index, label in enumerate(streams)}
+        with np.load(outputs_path) as outputs:
+            for key in outputs.files:
+                stream, name = key.split("/", 1)
+                results[labels[stream]][name] = outputs[key]
+        return results
+
+
 def describe_signature(export_dir):
     """Input and output keys, shapes and dtypes of `serving_default`.
 
@@ -599,11 +704,16 @@ def describe_signature(export_dir):
 
 
 __all__ = [
+    "INITIAL_STATE_SIGNATURE_KEY",
     "SIGNATURE_KEY",
+    "STEP_SIGNATURE_KEY",
     "describe_signature",
     "export_for_serving",
+    "export_streaming",
     "named_outputs",
     "output_keys",
     "predict_in_fresh_process",
+    "stream_in_fresh_process",
+    "streaming_keys",
 ]
 
