@@ -148,7 +148,13 @@ def language_model_windows(ids, sequence_length):
     sequence_length = validation.check_positive_int(
         "sequence_length", sequence_length
     )
-    ids = np.asarray(ids, "int32").reshape(-1)
+    try:
+        ids = np.asarray(ids)
+    except (TypeError, ValueError):
+        ids = np.asarray(None)
+    if ids.dtype.kind not in "iu" or ids.ndim < 1:
+        raise validation.invalid_argument("ids", "an array of integer ids", ids)
+    ids = ids.astype("int32").reshape(-1)
     num_windows = (ids.shape[0] - 1) // sequence_length
     if num_windows < 1:
         raise validation.invalid_argument(

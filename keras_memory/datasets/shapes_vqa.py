@@ -276,6 +276,7 @@ def shapes_vqa(
         )
     if (
         isinstance(question_types, str)
+        or not isinstance(question_types, (list, tuple, set, frozenset))
         or not question_types
         or not set(question_types) <= set(QUESTION_TYPES)
     ):

@@ -96,7 +96,13 @@ def normalize_repeats(num_repeats):
     `{1, ..., 10}` (so 1 -> -1.567, 10 -> 1.567, 20 -> 5.048), as in
     Graves et al. (2014, section 4.2).
     """
-    return (np.asarray(num_repeats, "float64") - REPEATS_MEAN) / REPEATS_STD
+    try:
+        repeats = np.asarray(num_repeats, "float64")
+    except (TypeError, ValueError):
+        raise validation.invalid_argument(
+            "num_repeats", "a number or an array of numbers", num_repeats
+        ) from None
+    return (repeats - REPEATS_MEAN) / REPEATS_STD
 
 
 def repeat_copy_task(

@@ -312,11 +312,18 @@ def read_babi_task(
     return read_babi_file(path, memory_size=memory_size)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def tokenize(text):
     """Lowercase words of a sentence, without `.`, `?` and `!`.
 
     >>> tokenize("Where is Mary? ")
     ('where', 'is', 'mary')
     """
+    if not isinstance(text, str):
+        raise validation.invalid_argument("text", "a string", text)
+    return _tokenize(text)
+
+
+# Cached: a bAbI file repeats its few sentences thousands of times.
+@functools.lru_cache(maxsize=1 << 16)
+def _tokenize(text):
     return tuple(re.findall(r"[^\s.?!]+", text.lower()))

@@ -32,6 +32,10 @@ def answer_token(answer):
     """
     if isinstance(answer, str):
         answer = (answer,)
+    if not isinstance(answer, (tuple, list)) or not all(isinstance(w, str) for w in answer):
+        raise validation.invalid_argument(
+            "answer", "a string or a tuple of strings", answer
+        )
     return ",".join(word.lower() for word in answer)
 
 
