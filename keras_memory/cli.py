@@ -314,6 +314,15 @@ def build_parser():
     )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
     train.add_argument(
+        "--backup-dir",
+        help=(
+            "back up the run at the end of every epoch in this folder (its "
+            "own); run the same command again after a crash or kill and it "
+            "resumes from the backup, ending as an uninterrupted run would; "
+            "deleted when training ends; default: no backup"
+        ),
+    )
+    train.add_argument(
         "--data", help="babi only: folder of the qa*_train.txt files (required)"
     )
     train.add_argument(

@@ -8,6 +8,7 @@ user gives (`babi`) says so (`needs_data`) and brings its own `train` and
 """
 
 import dataclasses
+import inspect
 import json
 import pathlib
 from typing import Callable
@@ -48,7 +49,8 @@ class Recipe:
         build_model: `() -> keras.Model` with named inputs and outputs.
         train: `(model, epochs, verbose, callbacks) -> ...`, trains in
             place with the extra Keras `callbacks` (`train_and_save` passes
-            an `EpochCheckpoint`).
+            an `EpochCheckpoint`); one that also takes `backup_dir` backs
+            up every epoch there and resumes (`--backup-dir`).
         evaluate: `(model) -> float`, the metric on the task.
         example_inputs: `() -> dict` of serving input name to array.
         plot: `(model, path) -> None`, writes a figure to `path`.
@@ -136,12 +138,21 @@ def train_and_save(recipe, options):
             "Received an invalid value for argument `--output`, expected a "
             f"path ending in .keras or .weights.h5, got {str(output)!r}."
         )
+    # `--backup-dir`: a recipe's `train` that takes `backup_dir` backs up
+    # every epoch there and resumes from a backup it finds.
+    backup_dir = getattr(options, "backup_dir", None)
+    resume = {} if backup_dir is None else {"backup_dir": backup_dir}
+    if resume and "backup_dir" not in inspect.signature(recipe.train).parameters:
+        raise ValueError(
+            "Received an invalid value for argument `--backup-dir`: recipe "
+            f"{recipe.name!r} cannot resume from a backup, got {str(backup_dir)!r}."
+        )
     keras.utils.set_random_seed(options.seed)
     model = recipe.build_model()
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = EpochCheckpoint(checkpoint_path(output))
     try:
-        recipe.train(model, epochs, verbose=1, callbacks=[checkpoint])
+        recipe.train(model, epochs, verbose=1, callbacks=[checkpoint], **resume)
     except KeyboardInterrupt:
         if checkpoint.epochs:
             raise Interrupted(

@@ -57,6 +57,8 @@ def train(options):
         jit_compile=not options.no_jit,
         output=output,
         verbose=2,
+        # --backup-dir: a backup every epoch; the same command resumes.
+        backup_dir=getattr(options, "backup_dir", None),
     )
     errors = result["validation_errors"]
     return Report(

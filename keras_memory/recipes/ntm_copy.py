@@ -26,8 +26,10 @@ def build_pretrained():
     return ntm_copy.compile_for_copy(ntm_copy.NTMCopy(weights="copy"))
 
 
-def train(model, epochs, verbose=1, callbacks=()):
-    # One fit of `epochs` epochs of SEQUENCES_PER_EPOCH sequences each.
+def train(model, epochs, verbose=1, callbacks=(), backup_dir=None):
+    # One fit of `epochs` epochs of SEQUENCES_PER_EPOCH sequences each; with
+    # `backup_dir` a backup after every epoch, from which the same command
+    # resumes (`train_copy`).
     steps = SEQUENCES_PER_EPOCH // BATCH_SIZE
     return ntm_copy.train_copy(
         model,
@@ -37,6 +39,7 @@ def train(model, epochs, verbose=1, callbacks=()):
         verbose=verbose,
         callbacks=callbacks,
         steps_per_epoch=steps,
+        backup_dir=backup_dir,
     )
 
 

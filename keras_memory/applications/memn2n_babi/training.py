@@ -33,6 +33,8 @@ from keras_memory.applications.memn2n_babi import presets
 from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
 from keras_memory.applications.memn2n_babi.evaluation import task_errors
 from keras_memory.callbacks import LinearStart
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
 from keras_memory.datasets import babi
 
 BATCH_SIZE = 32
@@ -139,7 +141,9 @@ class PaperSchedule(keras.callbacks.Callback):
     halving_epochs, learning_rate)`, `e` counting the epochs since then. It
     also keeps the weights of the epoch with the best validation accuracy
     after linear start (`best_weights`, `best_epoch`) and restores them at
-    the end of training when `restore_best` is set.
+    the end of training when `restore_best` is set. `backup_state()` and
+    `restore_state(state)` carry all of that (the best weights too) through
+    a `keras_memory.callbacks.BackupAndResume` backup.
     """
 
     def __init__(
@@ -163,6 +167,26 @@ class PaperSchedule(keras.callbacks.Callback):
         self.best_epoch = None
         self.best = -math.inf
         self.rates = []
+
+    def backup_state(self):
+        """The schedule's state, for `BackupAndResume`: the weights as arrays."""
+        return {
+            "softmax_epoch": self.softmax_epoch,
+            "best_weights": self.best_weights,
+            "best_epoch": self.best_epoch,
+            # JSON has no infinity: None stands for "no epoch scored yet".
+            "best": None if self.best == -math.inf else self.best,
+            "rates": list(self.rates),
+        }
+
+    def restore_state(self, state):
+        """Takes back what `backup_state` returned."""
+        self.softmax_epoch = state["softmax_epoch"]
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else [np.asarray(w) for w in weights]
+        self.best_epoch = state["best_epoch"]
+        self.best = -math.inf if state["best"] is None else float(state["best"])
+        self.rates = [float(rate) for rate in state["rates"]]
 
     def _linear(self):
         network = model_lib.memory_network_layer(self.model)
@@ -213,7 +237,7 @@ def bucketed_steps(arrays, batch_size=BATCH_SIZE, buckets=BUCKET_SENTENCES, shuf
 
 
 def bucketed_dataset(
-    arrays, batch_size=BATCH_SIZE, buckets=BUCKET_SENTENCES, shuffle=False, seed=0
+    arrays, batch_size=BATCH_SIZE, buckets=BUCKET_SENTENCES, shuffle=False, seed=0, start=0
 ):
     """A `tf.data.Dataset` of `BabiArrays` batches cut to a few story lengths.
 
@@ -227,6 +251,13 @@ def bucketed_dataset(
     a different few questions each epoch); without it every question is in
     exactly one batch, in order within each bucket.
 
+    With `start` the first pass begins at batch `start` of the stream of
+    passes (`start // bucketed_steps(...)` passes skipped, then `start %
+    bucketed_steps(...)` batches): the shuffles of the skipped passes are
+    drawn (no data is read), so the batches that follow are those of the
+    stream from 0. A run resumed from a backup at epoch `e` starts at
+    `e * bucketed_steps(...)`.
+
     Returns:
         A dataset of `({"story": (B, S_b, W), "question": (B, W)}, answer)`
         batches, `bucketed_steps` of them a pass; a new pass (with new
@@ -236,10 +267,12 @@ def bucketed_dataset(
 
     batch_size = validation.check_positive_int("batch_size", batch_size)
     shuffle = validation.check_bool("shuffle", shuffle)
+    start = validation.check_int_at_least("start", start, 0)
     rng = np.random.default_rng(seed)
     groups = _bucket_groups(arrays, buckets)
+    to_skip = [start]  # batches the first pass skips; later passes skip none
 
-    def batches():
+    def pass_order():
         order = []
         for limit, rows in groups:
             if shuffle:
@@ -251,7 +284,16 @@ def bucketed_dataset(
                 order.append((limit, rows[k * batch_size : (k + 1) * batch_size]))
         if shuffle:
             order = [order[i] for i in rng.permutation(len(order))]
-        for limit, rows in order:
+        return order
+
+    def batches():
+        skip, to_skip[0] = to_skip[0], 0
+        order = pass_order()
+        # Every pass draws from one generator: skipped passes are drawn too.
+        while order and skip >= len(order):
+            skip -= len(order)
+            order = pass_order()
+        for limit, rows in order[skip:]:
             inputs = {"story": arrays.story[rows, :limit], "question": arrays.question[rows]}
             yield inputs, arrays.answer[rows]
 
@@ -287,6 +329,7 @@ def train_babi(
     verbose=1,
     callbacks=(),
     vocabulary=None,
+    backup_dir=None,
 ):
     """Trains a `MemN2NbAbI` on bAbI training files the paper's way.
 
@@ -331,6 +374,15 @@ def train_babi(
             (`load_vocabulary()`) makes a one-task model take the same word
             ids as the joint model (the per-task weights are trained so).
             Default: `None`.
+        backup_dir: Optional folder of a `BackupAndResume` backup, written
+            at the end of every epoch. When it holds a backup of the same
+            run (same arguments), training resumes from it: the weights,
+            the optimizer, the noise generator, `LinearStart`,
+            `PaperSchedule` (with its best weights) and the callbacks with
+            `backup_state` are restored, and the shuffled stream goes on at
+            the first batch of the epoch the backup ends, so that a run
+            killed and restarted ends with the weights of one never
+            stopped. Deleted when the run completes. Default: `None`.
 
     Returns:
         A dict with `model` (trained, compiled), `vocabulary`, `data` (the
@@ -375,16 +427,50 @@ def train_babi(
     # LinearStart first: the epoch's learning rate follows the linear_start
     # value that it set for that epoch.
     fit_callbacks = [linear, schedule] if linear is not None else [schedule]
+    fit_callbacks = [*fit_callbacks, *callbacks]
+    steps_per_epoch = bucketed_steps(data.train, batch_size, shuffle=True)
+    backup = None
+    first_epoch = 0
+    if backup_dir is not None:
+        run = {
+            "training": "train_babi",
+            "tasks": list(data.tasks),
+            "epochs": epochs,
+            "halving_epochs": halving_epochs,
+            "embedding_dim": embedding_dim,
+            "hops": hops,
+            "memory_size": memory_size,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "linear_start": linear_start,
+            "linear_start_learning_rate": linear_start_learning_rate,
+            "linear_start_max_epochs": linear_start_max_epochs,
+            "random_noise": random_noise,
+            "clipnorm": clipnorm,
+            "validation_fraction": validation_fraction,
+            "seed": seed,
+            "examples": int(data.train.num_examples),
+        }
+        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
+        # Last: the epoch's backup holds the others' end-of-epoch state.
+        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
+        fit_callbacks.append(backup)
+        first_epoch = backup_epoch(backup_dir)
     history = model.fit(
-        bucketed_dataset(data.train, batch_size, shuffle=True, seed=seed).repeat(),
-        steps_per_epoch=bucketed_steps(data.train, batch_size, shuffle=True),
+        bucketed_dataset(
+            data.train, batch_size, shuffle=True, seed=seed,
+            start=first_epoch * steps_per_epoch,
+        ).repeat(),
+        steps_per_epoch=steps_per_epoch,
         epochs=epochs,
         validation_data=bucketed_dataset(data.validation, 256).repeat(),
         validation_steps=bucketed_steps(data.validation, 256),
         shuffle=False,  # the dataset shuffles within its buckets
-        callbacks=[*fit_callbacks, *callbacks],
+        callbacks=fit_callbacks,
         verbose=verbose,
     )
+    # A resumed run's History has its own epochs only; the backup has all.
+    history = backup.history if backup is not None else history.history
     errors = task_errors(model, data.validation)
     if linear is None:
         linear_epochs = 0
@@ -431,7 +517,7 @@ def train_babi(
         "model": model,
         "vocabulary": data.vocabulary,
         "data": data,
-        "history": history.history,
+        "history": history,
         "validation_errors": errors,
         "metadata": metadata,
     }

@@ -13,6 +13,8 @@ import numpy as np
 from keras_memory import validation
 from keras_memory.applications.checkpoints import save_weights_atomically
 from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
 from keras_memory.datasets import algorithmic
 
 LEARNING_RATE = 1e-4
@@ -45,7 +47,9 @@ class CopyProgress(keras.callbacks.Callback):
     prints one line, appends the row to `history`, and saves the weights
     to `checkpoint` (when given) while the mean error is the lowest yet.
     A checkpoint is written beside and then renamed into place, so that an
-    interrupted run (Ctrl-C) leaves the last complete one.
+    interrupted run (Ctrl-C) leaves the last complete one. `backup_state()`
+    and `restore_state(state)` carry the record (`history`, `best`, the
+    batches and seconds so far) through a `BackupAndResume` backup.
     """
 
     def __init__(self, batch_size, every=250, checkpoint=None, verbose=1, seed=1):
@@ -66,6 +70,22 @@ class CopyProgress(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._start = time.time()
+
+    def backup_state(self):
+        """The progress record, for `BackupAndResume`."""
+        return {
+            "history": list(self.history),
+            "best": self.best,
+            "batches": self._batches,
+            "seconds": time.time() - (self._start or time.time()),
+        }
+
+    def restore_state(self, state):
+        """Takes back what `backup_state` returned; the clock goes on from it."""
+        self.history = [dict(row) for row in state["history"]]
+        self.best = state["best"]
+        self._batches = int(state["batches"])
+        self._start = time.time() - float(state["seconds"])
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1
@@ -110,6 +130,7 @@ def train_copy(
     verbose=1,
     callbacks=(),
     steps_per_epoch=None,
+    backup_dir=None,
 ):
     """Trains a compiled copy model on `sequences` generated sequences.
 
@@ -127,7 +148,16 @@ def train_copy(
         callbacks: More Keras callbacks.
         steps_per_epoch: Optional positive integer: the run is cut into
             Keras epochs of that many batches (for callbacks that act at
-            the end of an epoch). Default: `None`, one epoch.
+            the end of an epoch). Default: `None`, one epoch, or with
+            `backup_dir` epochs of `every` batches.
+        backup_dir: Optional folder of a `BackupAndResume` backup, written
+            at the end of every epoch. When it holds a backup of the same
+            run (same arguments), training resumes from it: the weights,
+            the optimizer, the `CopyProgress` record and the callbacks with
+            `backup_state` are restored, and the stream goes on at the first
+            batch of the epoch the backup ends, so that a run killed and
+            restarted ends with the weights of one never stopped. Deleted
+            when the run completes. Default: `None`.
 
     Returns:
         The `CopyProgress` callback, whose `history` holds the evaluations
@@ -138,18 +168,41 @@ def train_copy(
     every = validation.check_positive_int("every", every)
     steps = max(1, sequences // batch_size)
     if steps_per_epoch is None:
-        steps_per_epoch = steps
+        # With a backup, an epoch (the unit of backup) per evaluation.
+        steps_per_epoch = steps if backup_dir is None else min(every, steps)
     steps_per_epoch = validation.check_positive_int("steps_per_epoch", steps_per_epoch)
+    steps_per_epoch = min(steps_per_epoch, steps)
     progress = CopyProgress(
         batch_size, every=min(every, steps), checkpoint=checkpoint, verbose=verbose
     )
-    dataset = algorithmic.copy_dataset(batch_size, min_length, max_length, seed=seed).prefetch(4)
+    fit_callbacks = [progress, *callbacks]
+    first_epoch = 0
+    if backup_dir is not None:
+        run = {
+            "training": "train_copy",
+            "sequences": sequences,
+            "batch_size": batch_size,
+            "min_length": min_length,
+            "max_length": max_length,
+            "seed": seed,
+            "every": every,
+            "steps_per_epoch": steps_per_epoch,
+        }
+        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
+        # Last: the epoch's backup holds the others' end-of-epoch state.
+        fit_callbacks.append(BackupAndResume(backup_dir, stateful=stateful, run_config=run))
+        first_epoch = backup_epoch(backup_dir)
+    # Batch i of the stream is seeded with (seed, i): a resumed run starts at
+    # the first batch of the epoch it resumes.
+    dataset = algorithmic.copy_dataset(
+        batch_size, min_length, max_length, seed=seed, start=first_epoch * steps_per_epoch
+    ).prefetch(4)
     model.fit(
         dataset,
-        steps_per_epoch=min(steps_per_epoch, steps),
+        steps_per_epoch=steps_per_epoch,
         epochs=max(1, steps // steps_per_epoch),
         shuffle=False,  # an endless generated stream: nothing to shuffle
         verbose=0,
-        callbacks=[progress, *callbacks],
+        callbacks=fit_callbacks,
     )
     return progress

@@ -3,7 +3,8 @@
 `copy_dataset`, `repeat_copy_dataset`, `associative_recall_dataset` and
 `priority_sort_dataset`: batch `i` is the task generator's batch for seed
 `(seed, i)`, with an optional curriculum (`Curriculum`) that raises the
-task's size as training goes on.
+task's size as training goes on. `start` begins a stream at batch `start`
+(a run resumed from a backup goes on with the batches it had not seen).
 """
 
 from keras_memory import validation
@@ -109,13 +110,13 @@ def _current_maximum(curriculum, batch_index, low, high):
 
 
 def _endless_dataset(
-    make_batch, batch_size, steps, input_channels, target_channels
+    make_batch, batch_size, steps, input_channels, target_channels, start=0
 ):
-    """`Dataset.from_generator` of `make_batch(0), make_batch(1), ...`."""
+    """`Dataset.from_generator` of `make_batch(start), make_batch(start + 1), ...`."""
     import tensorflow as tf
 
     def batches():
-        index = 0
+        index = start
         while True:
             yield make_batch(index)
             index += 1
@@ -131,9 +132,9 @@ def _endless_dataset(
 
 
 def _curriculum_dataset(
-    make_task, batch_size, low, high, seed, curriculum, steps, channels
+    make_task, batch_size, low, high, seed, curriculum, steps, channels, start=0
 ):
-    """The endless dataset of `make_task(batch_size, m_i, (seed, i))`.
+    """The endless dataset of `make_task(batch_size, m_i, (seed, i))`, `i >= start`.
 
     `m_i` is `high`, or with a curriculum its value at batch `i` clamped to
     `[low, high]`; `channels` is `(input channels, target channels)`.
@@ -145,17 +146,18 @@ def _curriculum_dataset(
             "`None`, a `Curriculum` or a callable of the batch index",
             curriculum,
         )
-    _current_maximum(curriculum, 0, low, high)
+    start = validation.check_int_at_least("start", start, 0)
+    _current_maximum(curriculum, start, low, high)
 
     def make_batch(index):
         current = _current_maximum(curriculum, index, low, high)
         return make_task(batch_size, current, _batch_seed(seed, index))
 
-    return _endless_dataset(make_batch, batch_size, steps, *channels)
+    return _endless_dataset(make_batch, batch_size, steps, *channels, start=start)
 
 
 def copy_dataset(
-    batch_size, min_length=1, max_length=20, seed=0, curriculum=None
+    batch_size, min_length=1, max_length=20, seed=0, curriculum=None, start=0
 ):
     """An endless, seeded `tf.data.Dataset` of copy-task batches.
 
@@ -169,6 +171,9 @@ def copy_dataset(
         curriculum: `None`, a `Curriculum`, or a callable of the batch index
             returning an integer: the current maximum length. Default:
             `None`, lengths from the whole range from the first batch.
+        start: Non-negative integer, the index of the first batch: the
+            stream is batches `start, start + 1, ...` of the full stream.
+            Default: `0`.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
@@ -185,6 +190,7 @@ def copy_dataset(
         ),
         batch_size, min_length, max_length, seed, curriculum, steps,
         (COPY_NUM_BITS + 1, COPY_NUM_BITS),
+        start=start,
     )
 
 
@@ -196,6 +202,7 @@ def repeat_copy_dataset(
     max_repeats=10,
     seed=0,
     curriculum=None,
+    start=0,
 ):
     """An endless, seeded `tf.data.Dataset` of repeat-copy batches.
 
@@ -210,6 +217,9 @@ def repeat_copy_dataset(
         curriculum: `None`, a `Curriculum`, or a callable of the batch index
             returning an integer: the current maximum length. Default:
             `None`.
+        start: Non-negative integer, the index of the first batch: the
+            stream is batches `start, start + 1, ...` of the full stream.
+            Default: `0`.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
@@ -227,11 +237,12 @@ def repeat_copy_dataset(
         ),
         batch_size, min_length, max_length, seed, curriculum, steps,
         (REPEAT_COPY_NUM_BITS + 2, REPEAT_COPY_NUM_BITS + 1),
+        start=start,
     )
 
 
 def associative_recall_dataset(
-    batch_size, min_items=2, max_items=6, seed=0, curriculum=None
+    batch_size, min_items=2, max_items=6, seed=0, curriculum=None, start=0
 ):
     """An endless, seeded `tf.data.Dataset` of associative-recall batches.
 
@@ -245,6 +256,9 @@ def associative_recall_dataset(
         curriculum: `None`, a `Curriculum`, or a callable of the batch index
             returning an integer: the current maximum number of items.
             Default: `None`.
+        start: Non-negative integer, the index of the first batch: the
+            stream is batches `start, start + 1, ...` of the full stream.
+            Default: `0`.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
@@ -261,11 +275,12 @@ def associative_recall_dataset(
         ),
         batch_size, min_items, max_items, seed, curriculum, steps,
         (ASSOCIATIVE_RECALL_NUM_BITS + 2, ASSOCIATIVE_RECALL_NUM_BITS),
+        start=start,
     )
 
 
 def priority_sort_dataset(
-    batch_size, num_items=20, num_sorted=16, seed=0, curriculum=None
+    batch_size, num_items=20, num_sorted=16, seed=0, curriculum=None, start=0
 ):
     """An endless, seeded `tf.data.Dataset` of priority-sort batches.
 
@@ -281,6 +296,9 @@ def priority_sort_dataset(
         curriculum: `None`, a `Curriculum`, or a callable of the batch index
             returning an integer: the current number of items. Default:
             `None`, always `num_items` (fixed-shape batches).
+        start: Non-negative integer, the index of the first batch: the
+            stream is batches `start, start + 1, ...` of the full stream.
+            Default: `0`.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
@@ -297,4 +315,5 @@ def priority_sort_dataset(
         ),
         batch_size, 1, num_items, seed, curriculum, steps,
         (PRIORITY_SORT_NUM_BITS + 2, PRIORITY_SORT_NUM_BITS),
+        start=start,
     )

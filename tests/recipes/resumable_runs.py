@@ -1,0 +1,112 @@
+"""Tiny training runs shared by the kill-and-resume tests and their child process.
+
+Each function trains from a fixed seed in `workdir` with `backup_dir` (or
+none) and the extra callbacks, and returns `(model, record)`; `record` is
+JSON. They go through the applications' own training functions
+(`train_copy`, `train_babi`), whose resuming is under test.
+"""
+
+import pathlib
+
+import keras
+
+from keras_memory.applications import memn2n_babi
+from keras_memory.applications import ntm_copy as ntm_copy_app
+from keras_memory.applications.ntm_copy import training
+from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
+from keras_memory.datasets import babi
+
+
+class FirstEpoch(keras.callbacks.Callback):
+    """Records the first epoch `fit` runs: where a resumed run starts."""
+
+    def __init__(self):
+        super().__init__()
+        self.first_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+
+
+def short_evaluation(model, seed=1):
+    # `CopyProgress` evaluates lengths 1 to 20; two lengths keep it quick.
+    return evaluate_copy(model, lengths=(1, 3), sequences_per_length=4, seed=seed)
+
+
+def copy_model():
+    """A small GRU in the copy format, compiled the paper's way.
+
+    `train_copy` takes any copy model; the NTM's graph takes many seconds
+    to trace, which a test that starts three trainings cannot afford.
+    """
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((None, 9)),
+            keras.layers.GRU(8, return_sequences=True),
+            keras.layers.Dense(8, activation="sigmoid"),
+        ]
+    )
+    return ntm_copy_app.compile_for_copy(model, learning_rate=1e-2, jit_compile=False)
+
+
+def ntm_copy(workdir, backup_dir, callbacks):
+    """9 batches of 2 copy sequences (lengths 1 to 3), epochs of 3 batches.
+
+    `CopyProgress` evaluates every 2 batches on lengths 1 and 3 only.
+    """
+    model = copy_model()
+    first = FirstEpoch()
+    full_evaluation = training.evaluate_copy
+    training.evaluate_copy = short_evaluation
+    try:
+        progress = ntm_copy_app.train_copy(
+            model,
+            18,
+            batch_size=2,
+            min_length=1,
+            max_length=3,
+            every=2,
+            steps_per_epoch=3,
+            verbose=0,
+            callbacks=[first, *callbacks],
+            backup_dir=backup_dir,
+        )
+    finally:
+        training.evaluate_copy = full_evaluation
+    return model, {"history": progress.history, "first_epoch": first.first_epoch}
+
+
+def babi_run(workdir, backup_dir, callbacks):
+    """4 epochs of task 1 (40 generated stories), linear start, random noise.
+
+    Epochs of 4 batches of 8 questions; linear start for one epoch, the
+    learning rate halved every epoch, 10% random empty memories.
+    """
+    data = pathlib.Path(workdir) / "babi"
+    if not data.is_dir():
+        babi.write_babi_files(data, tasks=(1,), num_stories=40)
+    first = FirstEpoch()
+    result = memn2n_babi.train_babi(
+        data,
+        tasks=1,
+        epochs=4,
+        halving_epochs=1,
+        embedding_dim=8,
+        batch_size=8,
+        linear_start_max_epochs=1,
+        jit_compile=False,
+        verbose=0,
+        callbacks=[first, *callbacks],
+        backup_dir=backup_dir,
+    )
+    record = {
+        "history": result["history"],
+        "first_epoch": first.first_epoch,
+        "steps_per_epoch": memn2n_babi.bucketed_steps(
+            result["data"].train, 8, shuffle=True
+        ),
+        "validation_errors": {str(k): v for k, v in result["validation_errors"].items()},
+    }
+    return result["model"], record

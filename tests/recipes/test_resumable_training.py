@@ -1,0 +1,201 @@
+"""Kill training runs with SIGKILL mid-epoch, restart them, get the same weights.
+
+A child process trains with a backup folder and writes a file when it has
+finished a given batch, then waits; the test kills it (SIGKILL: nothing
+runs on the way out) and starts the same training again, which resumes
+from the backup. Its weights must equal those of a run never stopped,
+computed here. The NTM copy training (`train_copy`) and the bAbI training
+(`train_babi`) share the children, to pay for three TensorFlow imports
+instead of four.
+"""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from keras_memory.applications import ntm_copy
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+TRAININGS = ("ntm_copy", "babi_run")  # functions of resumable_runs, in order
+
+# The child: `python child.py WORKDIR TESTS_DIR PAUSE`. It runs the trainings
+# of TRAININGS in order, each with its own backup folder, skipping those
+# whose weights are already saved. PAUSE is `name:k` (after k batches of
+# that training in this process, write WORKDIR/ready and wait to be
+# killed) or `none`; everything else is the same command every time.
+CHILD = r"""
+import json, pathlib, sys, time
+import keras
+import numpy as np
+
+workdir, tests_dir, pause = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+sys.path.insert(0, tests_dir)
+import resumable_runs
+
+
+class PauseAt(keras.callbacks.Callback):
+    def __init__(self, at):
+        super().__init__()
+        self.at, self.batches = at, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if self.batches == self.at:
+            (workdir / "ready").write_text("paused")
+            time.sleep(300)
+
+
+for name in %r:
+    output = workdir / f"{name}.npz"
+    if output.exists():
+        continue
+    at = int(pause.split(":")[1]) if pause.startswith(name + ":") else 0
+    counter = PauseAt(at)
+    model, record = getattr(resumable_runs, name)(
+        workdir, str(workdir / f"{name}.backup"), [counter]
+    )
+    np.savez(output, *model.get_weights())
+    record["batches_trained_here"] = counter.batches
+    (workdir / f"{name}.json").write_text(json.dumps(record))
+""" % (TRAININGS,)
+
+
+def _environment():
+    environment = dict(os.environ)
+    environment.update(
+        KERAS_BACKEND="tensorflow",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONPATH=os.pathsep.join([str(REPO), environment.get("PYTHONPATH", "")]),
+    )
+    return environment
+
+
+class Child:
+    """The child process on `workdir`, started with a `pause`."""
+
+    def __init__(self, workdir, pause):
+        script = workdir / "child.py"
+        script.write_text(CHILD)
+        (workdir / "ready").unlink(missing_ok=True)
+        self.workdir = workdir
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(workdir), str(pathlib.Path(__file__).parent), pause],
+            env=_environment(), cwd=workdir, stderr=subprocess.PIPE,
+        )
+
+    def kill_when_paused(self, timeout=240):
+        """Waits for the pause, then SIGKILL: nothing runs on the way out."""
+        deadline = time.time() + timeout
+        try:
+            while not (self.workdir / "ready").exists():
+                if self.process.poll() is not None:
+                    pytest.fail(f"the child ended before its pause: {self._stderr()}")
+                if time.time() > deadline:
+                    pytest.fail("the child did not reach its pause in time")
+                time.sleep(0.05)
+            self.process.send_signal(signal.SIGKILL)
+            assert self.process.wait(timeout=60) == -signal.SIGKILL
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+
+    def finish(self, timeout=240):
+        assert self.process.wait(timeout=timeout) == 0, self._stderr()
+        self._stderr()
+
+    def _stderr(self):
+        text = self.process.stderr.read().decode()[-3000:]
+        self.process.stderr.close()
+        return text
+
+
+def _result(workdir, name):
+    with np.load(workdir / f"{name}.npz") as stored:
+        weights = [stored[f"arr_{i}"] for i in range(len(stored.files))]
+    return weights, json.loads((workdir / f"{name}.json").read_text())
+
+
+def assert_same_weights(resumed, uninterrupted):
+    assert len(resumed) == len(uninterrupted)
+    for got, expected in zip(resumed, uninterrupted):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_runs_killed_mid_epoch_resume_to_the_uninterrupted_weights(tmp_path):
+    import resumable_runs
+
+    # 1. Copy (epochs of 3 batches, 9 in all) killed after its 5th batch,
+    #    the second of epoch 1: the backup holds the end of epoch 0.
+    Child(tmp_path, "ntm_copy:5").kill_when_paused()
+    left = sorted(path.name for path in (tmp_path / "ntm_copy.backup").iterdir())
+    assert left == ["epoch-1.state.npz", "epoch-1.weights.h5", "training_metadata.json"]
+    # 2. The same command: copy resumes at epoch 1 and ends; bAbI (epochs of
+    #    22 batches) is killed after its 30th batch, in epoch 1.
+    child = Child(tmp_path, "babi_run:30")
+    # Meanwhile, here: the uninterrupted runs.
+    copy_model, copy_reference = resumable_runs.ntm_copy(tmp_path, None, [])
+    babi_model, babi_reference = resumable_runs.babi_run(tmp_path, None, [])
+    assert babi_reference["steps_per_epoch"] == 22
+    child.kill_when_paused()
+    assert (tmp_path / "babi_run.backup" / "epoch-1.weights.h5").is_file()
+    # 3. The same command again: bAbI resumes at epoch 1 and ends.
+    Child(tmp_path, "none").finish()
+
+    weights, record = _result(tmp_path, "ntm_copy")
+    assert (record["first_epoch"], record["batches_trained_here"]) == (1, 6)
+    assert_same_weights(weights, copy_model.get_weights())
+    # The progress record survived: the evaluation after batch 2 is the
+    # killed run's, restored from the backup; all are at the same batches
+    # with the same errors as the uninterrupted run's (the clock differs).
+    assert [row["sequences"] for row in record["history"]] == [4, 8, 12, 16]
+    assert [row["sequences"] for row in copy_reference["history"]] == [4, 8, 12, 16]
+    for got, expected in zip(record["history"], copy_reference["history"]):
+        assert got["mean_bit_errors"] == pytest.approx(expected["mean_bit_errors"], abs=1e-6)
+
+    weights, record = _result(tmp_path, "babi_run")
+    assert (record["first_epoch"], record["batches_trained_here"]) == (1, 3 * 22)
+    assert_same_weights(weights, babi_model.get_weights())
+    # Linear start ended after epoch 0 in both, the learning rates are the
+    # schedule's, and the whole run's logs are reported.
+    assert record["history"]["linear_start"] == [1.0, 0.0, 0.0, 0.0]
+    assert record["history"]["learning_rate"] == [0.005, 0.01, 0.005, 0.0025]
+    for key, values in babi_reference["history"].items():
+        np.testing.assert_allclose(record["history"][key], values, rtol=1e-5)
+    assert record["validation_errors"] == babi_reference["validation_errors"]
+    # Each backup was deleted once its run completed.
+    assert not (tmp_path / "ntm_copy.backup").exists()
+    assert not (tmp_path / "babi_run.backup").exists()
+
+
+def test_a_backup_of_another_run_is_refused(tmp_path, monkeypatch):
+    import resumable_runs
+
+    backup_dir = tmp_path / "backup"
+    keras.utils.set_random_seed(0)
+    model = resumable_runs.copy_model()
+    arguments = dict(batch_size=2, min_length=1, max_length=2, every=2, verbose=0)
+    monkeypatch.setattr(ntm_copy.training, "evaluate_copy", resumable_runs.short_evaluation)
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:  # after epoch 0's backup
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ntm_copy.train_copy(model, 8, backup_dir=backup_dir, callbacks=[Stop()], **arguments)
+    assert (backup_dir / "training_metadata.json").is_file()
+    with pytest.raises(ValueError, match=r"another run.*'seed'"):
+        ntm_copy.train_copy(model, 8, backup_dir=backup_dir, seed=5, **arguments)
+    # With the same arguments it resumes, and the backup goes at the end.
+    progress = ntm_copy.train_copy(model, 8, backup_dir=backup_dir, **arguments)
+    assert [row["sequences"] for row in progress.history] == [4, 8]
+    assert not backup_dir.exists()
