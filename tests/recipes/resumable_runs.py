@@ -78,15 +78,21 @@ def ntm_copy(workdir, backup_dir, callbacks):
     return model, {"history": progress.history, "first_epoch": first.first_epoch}
 
 
+def write_data(workdir):
+    """The bAbI files of `babi_run` (40 generated stories of task 1), once."""
+    data = pathlib.Path(workdir) / "babi"
+    if not data.is_dir():
+        babi.write_babi_files(data, tasks=(1,), num_stories=40)
+    return data
+
+
 def babi_run(workdir, backup_dir, callbacks):
     """4 epochs of task 1 (40 generated stories), linear start, random noise.
 
     Epochs of 4 batches of 8 questions; linear start for one epoch, the
     learning rate halved every epoch, 10% random empty memories.
     """
-    data = pathlib.Path(workdir) / "babi"
-    if not data.is_dir():
-        babi.write_babi_files(data, tasks=(1,), num_stories=40)
+    data = write_data(workdir)
     first = FirstEpoch()
     result = memn2n_babi.train_babi(
         data,

@@ -133,16 +133,18 @@ def assert_same_weights(resumed, uninterrupted):
 def test_runs_killed_mid_epoch_resume_to_the_uninterrupted_weights(tmp_path):
     import resumable_runs
 
+    resumable_runs.write_data(tmp_path)
     # 1. Copy (epochs of 3 batches, 9 in all) killed after its 5th batch,
     #    the second of epoch 1: the backup holds the end of epoch 0.
-    Child(tmp_path, "ntm_copy:5").kill_when_paused()
+    child = Child(tmp_path, "ntm_copy:5")
+    # Meanwhile, here: the uninterrupted run.
+    copy_model, copy_reference = resumable_runs.ntm_copy(tmp_path, None, [])
+    child.kill_when_paused()
     left = sorted(path.name for path in (tmp_path / "ntm_copy.backup").iterdir())
     assert left == ["epoch-1.state.npz", "epoch-1.weights.h5", "training_metadata.json"]
     # 2. The same command: copy resumes at epoch 1 and ends; bAbI (epochs of
     #    22 batches) is killed after its 30th batch, in epoch 1.
     child = Child(tmp_path, "babi_run:30")
-    # Meanwhile, here: the uninterrupted runs.
-    copy_model, copy_reference = resumable_runs.ntm_copy(tmp_path, None, [])
     babi_model, babi_reference = resumable_runs.babi_run(tmp_path, None, [])
     assert babi_reference["steps_per_epoch"] == 22
     child.kill_when_paused()
