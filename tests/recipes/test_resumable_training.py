@@ -201,3 +201,148 @@ def test_a_backup_of_another_run_is_refused(tmp_path, monkeypatch):
     progress = ntm_copy.train_copy(model, 8, backup_dir=backup_dir, **arguments)
     assert [row["sequences"] for row in progress.history] == [4, 8]
     assert not backup_dir.exists()
+
+
+# === The streams resume at the right batch ===
+
+
+def test_copy_dataset_starts_at_the_batch_asked():
+    from keras_memory.datasets import Curriculum
+    from keras_memory.datasets import copy_dataset
+    from keras_memory.datasets import copy_task
+
+    curriculum = Curriculum(start=1, stop=4, every=2)
+    full = list(copy_dataset(2, 1, 4, seed=3, curriculum=curriculum).take(7))
+    resumed = list(copy_dataset(2, 1, 4, seed=3, curriculum=curriculum, start=4).take(3))
+    for got, expected in zip(resumed, full[4:]):
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # Batch 4 of the stream is the task's batch for seed (3, 4), at the
+    # curriculum's length for batch 4 (3).
+    inputs, _, _ = copy_task(2, 1, 3, seed=(3, 4))
+    np.testing.assert_array_equal(resumed[0][0].numpy(), inputs)
+    for bad in (-1, 1.5):
+        with pytest.raises(ValueError, match="argument `start`"):
+            copy_dataset(2, start=bad)
+
+
+def test_bucketed_dataset_starts_at_the_batch_asked():
+    from keras_memory.applications import memn2n_babi
+    from keras_memory.datasets import babi
+
+    examples = babi.generate_babi_examples(1, 12, seed=2)
+    vocabulary = babi.build_vocabulary(examples)
+    story, question, answer = babi.vectorize(examples, vocabulary, memory_size=20)
+    arrays = babi.BabiArrays(story, question, answer, np.zeros_like(answer), story[..., 0] > 0)
+    steps = memn2n_babi.bucketed_steps(arrays, 4, (5, 10), shuffle=True)
+    assert steps >= 3
+
+    def stream(start, count):
+        dataset = memn2n_babi.bucketed_dataset(
+            arrays, 4, (5, 10), shuffle=True, seed=9, start=start
+        ).repeat()
+        return [batch[1].numpy().tolist() for batch in dataset.take(count)]
+
+    full = stream(0, 3 * steps)
+    # Into the second pass (a new shuffle), and whole passes skipped.
+    assert stream(steps + 1, steps) == full[steps + 1 : 2 * steps + 1]
+    assert stream(2 * steps, steps) == full[2 * steps :]
+    assert full[:steps] != full[steps : 2 * steps]  # each pass is shuffled anew
+    with pytest.raises(ValueError, match="argument `start`"):
+        memn2n_babi.bucketed_dataset(arrays, start=-1)
+
+
+# === keras-memory train --backup-dir ===
+
+
+def _resumable_recipe(stop_at=None):
+    """A tiny recipe whose `train` takes `backup_dir`; it can stop at an epoch."""
+    from keras_memory.callbacks import BackupAndResume
+    from keras_memory.recipes import Recipe
+
+    def build_model():
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "mse")
+        return model
+
+    def train(model, epochs, verbose=1, callbacks=(), backup_dir=None):
+        callbacks = list(callbacks)
+        if backup_dir is not None:
+            callbacks.append(BackupAndResume(backup_dir))
+
+        class Stop(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == stop_at:
+                    raise KeyboardInterrupt
+
+        x = np.linspace(-1, 1, 16, dtype="float32").reshape(8, 2)
+        model.fit(x, x[:, :1] - x[:, 1:], batch_size=2, epochs=epochs, shuffle=False,
+                  verbose=0, callbacks=[*callbacks, Stop()])
+
+    return Recipe(
+        name="tiny", description="", metric_name="loss", default_epochs=4,
+        build_model=build_model, train=train, evaluate=lambda model: 0.5,
+    )
+
+
+def test_train_command_backs_up_and_resumes(tmp_path, monkeypatch, capsys):
+    from keras_memory import cli
+    from keras_memory import recipes
+
+    def use(recipe):
+        monkeypatch.setattr(recipes, "available_recipes", lambda: {"tiny": recipe})
+
+    command = ["train", "tiny", "--output", str(tmp_path / "m.weights.h5"),
+               "--backup-dir", str(tmp_path / "backup")]
+    use(_resumable_recipe(stop_at=2))
+    assert cli.main(command) == cli.INTERRUPTED
+    assert backup_epoch_of(tmp_path / "backup") == 2
+    use(_resumable_recipe())
+    assert cli.main(command) == 0  # the same command: resumes at epoch 2
+    assert not (tmp_path / "backup").exists()
+    use(_resumable_recipe())
+    assert cli.main(["train", "tiny", "--output", str(tmp_path / "u.weights.h5")]) == 0
+    resumed, uninterrupted = (_weights(tmp_path / name) for name in ("m", "u"))
+    for got, expected in zip(resumed, uninterrupted):
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+    # A recipe whose training cannot resume refuses the flag.
+    recipe = _resumable_recipe()
+    plain = type(recipe)(**{**recipe.__dict__, "train": lambda model, epochs, **kw: None})
+    use(plain)
+    capsys.readouterr()
+    assert cli.main(command) == 2
+    assert "argument `--backup-dir`: recipe 'tiny' cannot resume" in capsys.readouterr().err
+
+
+def backup_epoch_of(path):
+    from keras_memory.callbacks import backup_epoch
+
+    return backup_epoch(path)
+
+
+def _weights(stem):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.load_weights(f"{stem}.weights.h5")
+    return model.get_weights()
+
+
+def test_babi_train_command_passes_the_backup_dir(tmp_path, monkeypatch):
+    from keras_memory import cli
+    from keras_memory.applications import memn2n_babi
+    from keras_memory.datasets import babi
+
+    babi.write_babi_files(tmp_path / "data", tasks=(1,), num_stories=2)
+    received = {}
+
+    def fake_train_babi(directory, **kwargs):
+        received.update(kwargs)
+        return {"validation_errors": {1: 0.0}}
+
+    monkeypatch.setattr(memn2n_babi, "train_babi", fake_train_babi)
+    arguments = ["train", "babi", "--data", str(tmp_path / "data"),
+                 "--output", str(tmp_path / "b.weights.h5")]
+    assert cli.main([*arguments, "--backup-dir", str(tmp_path / "backup")]) == 0
+    assert received["backup_dir"] == str(tmp_path / "backup")
+    assert cli.main(arguments) == 0
+    assert received["backup_dir"] is None
