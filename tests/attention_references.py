@@ -70,3 +70,58 @@ def luong(layer, query, memory, mask=None):
         return g * w["attention_v"] @ np.tanh(np.concatenate([s, h]) @ w["kernel"])
 
     return _attend(score, query, memory, mask)
+
+
+def _as_float32(x):
+    return np.asarray(x, "float32")
+
+
+def attention_decoder(layer, targets, memory, memory_mask=None, cell_states=None):
+    """`(outputs, alignments)` of an `AttentionDecoder`, one step at a time.
+
+    The trusted Keras cell is called as it is; the attention is the NumPy
+    reference above; `h~_t = tanh(W_c [c_t; h_t])` (or `[c_t; h_t]`).
+    """
+    import references
+
+    from keras_memory.layers import BahdanauAttention
+
+    attend = bahdanau if isinstance(layer.attention, BahdanauAttention) else luong
+    cell_step = references.keras_cell_step(layer.cell)
+    targets = np.asarray(targets, "float64")
+    batch, steps = targets.shape[:2]
+    if cell_states is None:
+        cell_states = references.initial_states(layer.cell, batch)
+    states = [_as_float32(s) for s in cell_states]
+    kernel = None
+    if layer.attention_kernel is not None:
+        kernel = np.asarray(layer.attention_kernel.numpy(), "float64")
+    attentional = np.zeros((batch, layer.output_size))  # h~_0
+    outputs, alignments = [], []
+    for t in range(steps):
+        pieces = [targets[:, t]] + ([attentional] if layer.input_feeding else [])
+        if layer.attention_order == "bahdanau":
+            context, weights = attend(layer.attention, states[0], memory, memory_mask)
+            pieces.append(context)
+            cell_output, states = cell_step(_as_float32(np.concatenate(pieces, -1)), states)
+        else:
+            cell_output, states = cell_step(_as_float32(np.concatenate(pieces, -1)), states)
+            context, weights = attend(layer.attention, cell_output, memory, memory_mask)
+        attentional = np.concatenate([context, np.asarray(cell_output, "float64")], -1)
+        if kernel is not None:
+            attentional = np.tanh(attentional @ kernel)
+        outputs.append(attentional)
+        alignments.append(weights)
+    return np.stack(outputs, 1), np.stack(alignments, 1)
+
+
+def state_bridge(layer, encoder_states):
+    """The decoder's initial states: activation([e_1; ...] W_k + b_k), or zeros."""
+    states = encoder_states if isinstance(encoder_states, (list, tuple)) else [encoder_states]
+    encoded = np.concatenate([np.asarray(s, "float64") for s in states], -1)
+    if layer.bridge == "zeros":
+        return [np.zeros((encoded.shape[0], size)) for size in layer.state_size]
+    w = _weights(layer)
+    return [
+        np.tanh(encoded @ w[f"kernel_{k}"] + w[f"bias_{k}"]) for k in range(len(layer.state_size))
+    ]

@@ -54,6 +54,14 @@ def _query_and_memory(query_shape):
     return make_inputs
 
 
+def _targets_and_memory(rng, batch_size):
+    """Decoder inputs `(B, 3, 5)` and a memory of 5 states of size 4."""
+    return {
+        "targets": rng.normal(size=(batch_size, 3, 5)).astype("float32"),
+        "memory": rng.normal(size=(batch_size, 5, 4)).astype("float32"),
+    }
+
+
 SPECS = (
     CellSpec(
         layers.ClockworkRNNCell,
@@ -302,5 +310,47 @@ SPECS = (
         output_shapes=(B, 4),
         weight_counts=(1, 0),
         variant="general",
+    ),
+    LayerSpec(
+        layers.AttentionDecoder,
+        # Luong's order with input feeding and W_c; alignments as a second output.
+        lambda **kwargs: layers.AttentionDecoder(
+            keras.layers.LSTMCell(6), layers.BahdanauAttention(5), attention_units=3,
+            return_alignments=True, **kwargs
+        ),
+        make_inputs=_targets_and_memory,
+        reference=lambda layer, inputs: list(
+            attention_references.attention_decoder(layer, *inputs)
+        ),
+        output_shapes=[(B, 3, 3), (B, 3, 5)],
+        weight_counts=(7, 0),
+        variant="luong_order",
+    ),
+    LayerSpec(
+        layers.AttentionDecoder,
+        # Bahdanau's order (attend from s_{t-1}), no input feeding, no W_c.
+        lambda **kwargs: layers.AttentionDecoder(
+            keras.layers.GRUCell(6), layers.LuongAttention("general"),
+            attention_order="bahdanau", input_feeding=False, **kwargs
+        ),
+        make_inputs=_targets_and_memory,
+        reference=lambda layer, inputs: attention_references.attention_decoder(
+            layer, *inputs
+        )[0],
+        output_shapes=(B, 3, 10),
+        weight_counts=(4, 0),
+        variant="bahdanau_order",
+    ),
+    LayerSpec(
+        layers.StateBridge,
+        # A bidirectional LSTM's four final states to an LSTMCell(5)'s two.
+        lambda **kwargs: layers.StateBridge([5, 5], **kwargs),
+        make_inputs=lambda rng, batch_size: {
+            name: rng.normal(size=(batch_size, 3)).astype("float32")
+            for name in ("forward_h", "forward_c", "backward_h", "backward_c")
+        },
+        reference=lambda layer, inputs: attention_references.state_bridge(layer, inputs),
+        output_shapes=[(B, 5), (B, 5)],
+        weight_counts=(4, 0),
     ),
 )

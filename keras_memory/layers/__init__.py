@@ -1,5 +1,6 @@
 """Public layers of keras_memory."""
 
+from keras_memory.layers.attention_decoder import AttentionDecoder
 from keras_memory.layers.bahdanau_attention import BahdanauAttention
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
@@ -17,9 +18,11 @@ from keras_memory.layers.previous_state_attention_cell import PreviousStateAtten
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.stacked_attention import StackedAttention
+from keras_memory.layers.state_bridge import StateBridge
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
 __all__ = [
+    "AttentionDecoder",
     "BahdanauAttention",
     "ClockworkRNN",
     "ClockworkRNNCell",
@@ -37,5 +40,6 @@ __all__ = [
     "SkipRNN",
     "SkipRNNCell",
     "StackedAttention",
+    "StateBridge",
     "ZoneoutCell",
 ]
