@@ -650,8 +650,10 @@ def check_mixed_bfloat16(spec, tmp_path):
 
 # --- Other processes ----------------------------------------------------------
 
-# On the JAX backend: the forward pass, `model.export` (before training) and a
-# `fit` step. A failure of one part is reported, and the others still run.
+# On the JAX backend, for each spec of a manifest: the forward pass,
+# `model.export` (before training) and a `fit` step. A failure of one part is
+# reported, and the others (and the other specs) still run. One process
+# serves every spec: starting one costs seconds (TensorFlow and JAX imports).
 _JAX_SCRIPT = textwrap.dedent(
     """
     import json, os, sys, traceback
@@ -659,46 +661,54 @@ _JAX_SCRIPT = textwrap.dedent(
     import keras
     import keras_memory  # registers the layers
     assert keras.backend.backend() == "jax", keras.backend.backend()
-    model_path, data_path, export_dir, results_path = sys.argv[1:5]
-    model = keras.saving.load_model(model_path)
-    with np.load(data_path) as data:
-        data = {key: data[key] for key in data.files}
-    def unpack(prefix):
-        keys = sorted(k for k in data if k.startswith(prefix))
-        values = [data[k] for k in keys]
-        return values[0] if len(values) == 1 else values
-    results, errors = {}, {}
-    results["forward"] = keras.ops.convert_to_numpy(model(unpack("input_")))
-    try:
-        model.export(export_dir, format="tf_saved_model", verbose=False)
-    except Exception:
-        errors["export"] = traceback.format_exc()
-    layer = model.get_layer("under_test")
-    for i, w in enumerate(layer.trainable_weights):
-        results[f"before_{i}"] = keras.ops.convert_to_numpy(w)
-    try:
-        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-        history = model.fit(unpack("fit_x_"), data["fit_y"], verbose=0)
-        results["loss"] = np.asarray(history.history["loss"])
-        for i, w in enumerate(layer.trainable_weights):
-            results[f"after_{i}"] = keras.ops.convert_to_numpy(w)
-    except Exception:
-        errors["fit"] = traceback.format_exc()
-    np.savez(results_path, **results)
-    with open(results_path + ".json", "w") as f:
-        json.dump(errors, f)
+    with open(sys.argv[1]) as f:
+        manifest = json.load(f)
+    for case in manifest:
+        model_path, data_path = case["model"], case["data"]
+        export_dir, results_path = case["jax_export"], case["jax_results"]
+        results, errors = {}, {}
+        try:
+            model = keras.saving.load_model(model_path)
+            with np.load(data_path) as data:
+                data = {key: data[key] for key in data.files}
+            def unpack(prefix):
+                keys = sorted(k for k in data if k.startswith(prefix))
+                values = [data[k] for k in keys]
+                return values[0] if len(values) == 1 else values
+            results["forward"] = keras.ops.convert_to_numpy(model(unpack("input_")))
+        except Exception:
+            errors["load"] = traceback.format_exc()
+        if "load" not in errors:
+            try:
+                model.export(export_dir, format="tf_saved_model", verbose=False)
+            except Exception:
+                errors["export"] = traceback.format_exc()
+            layer = model.get_layer("under_test")
+            for i, w in enumerate(layer.trainable_weights):
+                results[f"before_{i}"] = keras.ops.convert_to_numpy(w)
+            try:
+                model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+                history = model.fit(unpack("fit_x_"), data["fit_y"], verbose=0)
+                results["loss"] = np.asarray(history.history["loss"])
+                for i, w in enumerate(layer.trainable_weights):
+                    results[f"after_{i}"] = keras.ops.convert_to_numpy(w)
+            except Exception:
+                errors["fit"] = traceback.format_exc()
+        np.savez(results_path, **results)
+        with open(results_path + ".json", "w") as f:
+            json.dump(errors, f)
+        keras.utils.clear_session()
     os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
     """
 )
 
-# Calls several exports in one process where keras_memory cannot be imported.
-# An export's inputs are fed by the names of its signature when they are the
-# model's, else in the model's order.
+# Calls the exports of every spec of a manifest in one process where
+# keras_memory cannot be imported. An export's inputs are fed by the names of
+# its signature when they are the model's, else in the model's order.
 _FRESH_TF_SCRIPT = textwrap.dedent(
     """
     import json, os, sys, traceback
     sys.modules["keras_memory"] = None
-    inputs_path, outputs_path, *export_dirs = sys.argv[1:]
     import numpy as np
     import tensorflow as tf
     try:
@@ -707,26 +717,30 @@ _FRESH_TF_SCRIPT = textwrap.dedent(
         pass
     else:
         raise SystemExit("keras_memory must not be importable here")
-    with np.load(inputs_path) as data:
-        names = json.loads(str(data["names"]))
-        arrays = [data[f"input_{i}"] for i in range(len(names))]
-    outputs, errors = {}, {}
-    for index, export_dir in enumerate(export_dirs):
-        try:
-            signature = tf.saved_model.load(export_dir).signatures["serving_default"]
-            keys = sorted(signature.structured_input_signature[1])
-            if set(keys) == set(names):
-                feed = dict(zip(names, arrays))
-            else:
-                feed = dict(zip(keys, arrays))
-            result = signature(**{k: tf.constant(v) for k, v in feed.items()})
-            for key, value in result.items():
-                outputs[f"{index}/{key}"] = value.numpy()
-        except Exception:
-            errors[str(index)] = traceback.format_exc()
-    np.savez(outputs_path, **outputs)
-    with open(outputs_path + ".json", "w") as f:
-        json.dump(errors, f)
+    with open(sys.argv[1]) as f:
+        manifest = json.load(f)
+    for case in manifest:
+        inputs_path, outputs_path = case["serve_inputs"], case["served"]
+        with np.load(inputs_path) as data:
+            names = json.loads(str(data["names"]))
+            arrays = [data[f"input_{i}"] for i in range(len(names))]
+        outputs, errors = {}, {}
+        for index, export_dir in enumerate(case["exports"]):
+            try:
+                signature = tf.saved_model.load(export_dir).signatures["serving_default"]
+                keys = sorted(signature.structured_input_signature[1])
+                if set(keys) == set(names):
+                    feed = dict(zip(names, arrays))
+                else:
+                    feed = dict(zip(keys, arrays))
+                result = signature(**{k: tf.constant(v) for k, v in feed.items()})
+                for key, value in result.items():
+                    outputs[f"{index}/{key}"] = value.numpy()
+            except Exception:
+                errors[str(index)] = traceback.format_exc()
+        np.savez(outputs_path, **outputs)
+        with open(outputs_path + ".json", "w") as f:
+            json.dump(errors, f)
     os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
     """
 )
@@ -738,7 +752,7 @@ def _run(script, args, env, what, cwd=None):
         capture_output=True,
         text=True,
         env=env,
-        timeout=600,
+        timeout=1800,
         cwd=cwd,
     )
     assert result.returncode == 0, f"{what} failed:\n{result.stderr[-4000:]}"
@@ -748,20 +762,25 @@ def _served(outputs, index):
     return [outputs[key] for key in sorted(outputs) if key.startswith(f"{index}/")]
 
 
-def check_serving_and_jax(spec, tmp_path):
-    """The TF Serving export and the JAX backend, in two other processes.
+def _load_results(path):
+    with open(str(path) + ".json") as f:
+        errors = json.load(f)
+    with np.load(path) as arrays:
+        return {key: arrays[key] for key in arrays.files}, errors
 
-    The JAX process loads the `.keras` file, runs the forward pass, exports
-    with `model.export(..., format="tf_saved_model")` and takes a `fit` step;
-    then one fresh TensorFlow process, where keras_memory cannot
-    be imported, calls our serving export and the JAX one. Every part is
-    checked and the failures are reported together.
+
+def _prepare_other_processes(spec, directory):
+    """Writes what the two processes read for `spec`; returns its paths.
+
+    The `.keras` file, the inputs, a fit batch, and our serving export; and
+    the outputs of the model in this process, which the others must equal.
     """
+    directory.mkdir(parents=True, exist_ok=True)
     x = spec.model_inputs()
     model = spec.model()
     expected = keras.ops.convert_to_numpy(model(x))
-    export_dir = export_for_serving(model, tmp_path / "serving", "conformance")
-    model.save(tmp_path / "model.keras")
+    export_dir = export_for_serving(model, directory / "serving", "conformance")
+    model.save(directory / "model.keras")
     named = spec.named_inputs()
     # One batch: every new batch size is a new compile on JAX.
     fit_x = spec.model_inputs(seed=1, batch_size=FIT_BATCH_SIZE)
@@ -769,40 +788,32 @@ def check_serving_and_jax(spec, tmp_path):
     fit_y = spec.targets(model, batch_size=FIT_BATCH_SIZE)
     data = {f"input_{i}": a for i, a in enumerate(named.values())}
     data.update({f"fit_x_{i}": a for i, a in enumerate(fit_x)})
-    np.savez(tmp_path / "data.npz", fit_y=fit_y, **data)
-    jax_export = tmp_path / "jax_export"
-    jax_results = tmp_path / "jax_results.npz"
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    _run(
-        _JAX_SCRIPT,
-        [tmp_path / "model.keras", tmp_path / "data.npz", jax_export, jax_results],
-        env,
-        "the JAX process",
-    )
-    failures = []
-    with open(str(jax_results) + ".json") as f:
-        jax_errors = json.load(f)
-    with np.load(jax_results) as results:
-        results = {key: results[key] for key in results.files}
-
+    np.savez(directory / "data.npz", fit_y=fit_y, **data)
     np.savez(
-        tmp_path / "serve_inputs.npz",
+        directory / "serve_inputs.npz",
         names=json.dumps(list(named)),
         **{f"input_{i}": a for i, a in enumerate(named.values())},
     )
-    exports = [export_dir] + ([] if "export" in jax_errors else [jax_export])
-    served_path = tmp_path / "served.npz"
-    _run(
-        _FRESH_TF_SCRIPT,
-        [tmp_path / "serve_inputs.npz", served_path, *exports],
-        dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
-        "the fresh TensorFlow process",
-        cwd=tmp_path,  # keep the project checkout off sys.path
-    )
-    with open(str(served_path) + ".json") as f:
-        serve_errors = json.load(f)
-    with np.load(served_path) as served:
-        served = {key: served[key] for key in served.files}
+    case = {
+        name: str(directory / file)
+        for name, file in (
+            ("model", "model.keras"),
+            ("data", "data.npz"),
+            ("jax_export", "jax_export"),
+            ("jax_results", "jax_results.npz"),
+            ("serve_inputs", "serve_inputs.npz"),
+            ("served", "served.npz"),
+        )
+    }
+    case["serving_export"] = str(export_dir)
+    return case, expected
+
+
+def _other_process_failures(spec, expected, jax_outcome, serve_outcome):
+    """What the two processes got wrong for `spec` (a list of messages)."""
+    results, jax_errors = jax_outcome
+    served, serve_errors = serve_outcome
+    failures = []
 
     def compare(what, actual, tolerance):
         try:
@@ -810,13 +821,16 @@ def check_serving_and_jax(spec, tmp_path):
         except AssertionError as error:
             failures.append(str(error))
 
+    served_keys = [key.split("/")[1] for key in served if key.startswith("0/")]
     if "0" in serve_errors:
         failures.append(f"serving export:\n{serve_errors['0']}")
+    elif served_keys != ["prediction"]:
+        failures.append(f"serving export: output keys {served_keys}, not ['prediction']")
     else:
-        assert [key.split("/")[1] for key in served if key.startswith("0/")] == [
-            "prediction"
-        ]
         compare("served outputs", served["0/prediction"], spec.tolerance("serving_export"))
+    if "load" in jax_errors:
+        failures.append(f"JAX load and forward pass:\n{jax_errors['load'][-3000:]}")
+        return failures
     compare("JAX forward pass", results["forward"], spec.tolerance("jax_parity"))
     if "export" in jax_errors:
         failures.append(f"JAX model.export:\n{jax_errors['export'][-3000:]}")
@@ -836,6 +850,71 @@ def check_serving_and_jax(spec, tmp_path):
             _assert_layer_trained(before, after, "JAX fit")
         except AssertionError as error:
             failures.append(str(error))
+    return failures
+
+
+def serving_and_jax_failures(specs, directory):
+    """Runs the checks of `check_serving_and_jax` on several specs at once.
+
+    Every spec's model is saved and exported here; then one JAX process
+    loads them all, and one fresh TensorFlow process calls all the exports:
+    two process starts in all instead of two per spec. Each spec is checked
+    on its own results.
+
+    Returns:
+        A dict `test_id -> list of failure messages` (empty: it passes).
+    """
+    cases, expected = [], {}
+    for spec in specs:
+        case, expected[spec.test_id] = _prepare_other_processes(
+            spec, directory / spec.test_id
+        )
+        cases.append(case)
+    manifest = directory / "jax_manifest.json"
+    manifest.write_text(json.dumps(cases))
+    _run(
+        _JAX_SCRIPT,
+        [manifest],
+        dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu"),
+        "the JAX process",
+    )
+    jax_outcomes = [_load_results(case["jax_results"]) for case in cases]
+    for case, (_, jax_errors) in zip(cases, jax_outcomes):
+        case["exports"] = [case["serving_export"]] + (
+            [] if {"load", "export"} & set(jax_errors) else [case["jax_export"]]
+        )
+    manifest = directory / "serve_manifest.json"
+    manifest.write_text(json.dumps(cases))
+    _run(
+        _FRESH_TF_SCRIPT,
+        [manifest],
+        dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        "the fresh TensorFlow process",
+        cwd=directory,  # keep the project checkout off sys.path
+    )
+    return {
+        spec.test_id: _other_process_failures(
+            spec, expected[spec.test_id], jax_outcome, _load_results(case["served"])
+        )
+        for spec, case, jax_outcome in zip(specs, cases, jax_outcomes)
+    }
+
+
+def check_serving_and_jax(spec, tmp_path, failures=None):
+    """The TF Serving export and the JAX backend, in two other processes.
+
+    The JAX process loads the `.keras` file, runs the forward pass, exports
+    with `model.export(..., format="tf_saved_model")` and takes a `fit` step;
+    then one fresh TensorFlow process, where keras_memory cannot
+    be imported, calls our serving export and the JAX one. Every part is
+    checked and the failures are reported together.
+
+    `failures`, when given, is what `serving_and_jax_failures` found for
+    `spec` in a run shared with other specs; without it the two processes
+    run for `spec` alone.
+    """
+    if failures is None:
+        failures = serving_and_jax_failures([spec], tmp_path)[spec.test_id]
     assert not failures, "\n\n".join(failures)
 
 

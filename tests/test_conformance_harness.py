@@ -16,6 +16,8 @@ from conformance import check_jit_fit_step
 from conformance import check_mixed_bfloat16
 from conformance import check_mixed_float16
 from conformance import check_reference
+from conformance import serving_and_jax_failures
+from conformance_specs import SPECS
 from keras import ops
 
 from keras_memory.layers import ClockworkRNN
@@ -151,3 +153,18 @@ def test_a_layer_wrong_only_in_float16_fails_the_float16_check(broken, tmp_path)
     # Right in float32 and in bfloat16.
     check_reference(spec, tmp_path)
     check_mixed_bfloat16(spec, tmp_path)
+
+
+def test_the_shared_other_processes_report_a_failure_for_its_spec_only(tmp_path):
+    # One JAX process and one fresh TensorFlow process serve several specs
+    # (test_conformance.py): a layer that the JAX process cannot load (it is
+    # registered in this test module only) fails there, and the layer next
+    # to it in the same processes still passes every part.
+    (clockwork,) = [spec for spec in SPECS if spec.test_id == "ClockworkRNNCell"]
+    unknown = _cell_spec(WrongInFloat16Cell, broken=False)
+    assert unknown.test_id != clockwork.test_id
+    failures = serving_and_jax_failures([unknown, clockwork], tmp_path)
+    assert failures[clockwork.test_id] == []
+    (failure,) = failures[unknown.test_id]
+    assert failure.startswith("JAX load and forward pass:")
+    assert "WrongInFloat16Cell" in failure
