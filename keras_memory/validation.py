@@ -202,6 +202,20 @@ def check_index(name, value, size):
     return int(value)
 
 
+# The largest float32: a hyperparameter that the layers cast to float32
+# (a slope variable, a loss weight) must not become infinite there.
+FLOAT32_MAX = float(numpy.finfo(numpy.float32).max)
+
+
+def check_float32_number_in(name, value, low, low_open=False):
+    """Returns `value` as a float in `[low, FLOAT32_MAX]`, or raises.
+
+    For a number that a layer casts to float32: 1e300 passes `math.isfinite`
+    but is infinite in float32.
+    """
+    return check_number_in(name, value, low, FLOAT32_MAX, low_open=low_open)
+
+
 def check_positive_number(name, value):
     """Returns `value` as a float, or raises unless it is a finite number > 0."""
     return check_number_in(name, value, 0.0, math.inf, low_open=True, high_open=True)
@@ -245,3 +259,10 @@ def get_constraint(name, value):
     import keras
 
     return _get_keras_object(keras.constraints, "constraint", name, value)
+
+
+def get_activation(name, value):
+    """`keras.activations.get(value)`, or raises naming the argument."""
+    import keras
+
+    return _get_keras_object(keras.activations, "activation", name, value)

@@ -283,6 +283,7 @@ def shapes_vqa(
         raise validation.invalid_argument(
             "question_types", f"a non-empty subset of {QUESTION_TYPES}", question_types
         )
+    return_scenes = validation.check_bool("return_scenes", return_scenes)
     question_types = tuple(question_types)
     seed = validation.check_seed(seed, allow_tuple=True)
 

@@ -154,7 +154,7 @@ class ClockworkRNNCell(keras.layers.Layer):
         self.periods = periods
         self.module_size = self.units // len(periods)
 
-        self.activation = keras.activations.get(activation)
+        self.activation = validation.get_activation("activation", activation)
         self.use_bias = validation.check_bool("use_bias", use_bias)
         self.kernel_initializer = validation.get_initializer(
             "kernel_initializer", kernel_initializer

@@ -1,6 +1,5 @@
 """Hierarchical Multiscale LSTM cell (Chung, Ahn and Bengio, ICLR 2017)."""
 
-import math
 
 import keras
 from keras import ops
@@ -22,7 +21,8 @@ def check_slope(name, value):
     grows; below 1 the straight-through gradient is flatter than the hard
     sigmoid the paper starts from.
     """
-    return validation.check_number_in(name, value, 1.0, math.inf, high_open=True)
+    # At most the largest float32: the slope is a float32 variable.
+    return validation.check_float32_number_in(name, value, 1.0)
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")

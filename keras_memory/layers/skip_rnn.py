@@ -139,7 +139,8 @@ class SkipRNN(keras.layers.RNN):
         unroll=False,
         **kwargs,
     ):
-        budget_weight = validation.check_non_negative_finite("budget_weight", budget_weight)
+        # At most the largest float32, which the loss `lambda * sum u_t` is in.
+        budget_weight = validation.check_float32_number_in("budget_weight", budget_weight, 0.0)
         return_gates = validation.check_bool("return_gates", return_gates)
         return_sequences = validation.check_bool("return_sequences", return_sequences)
         if return_gates and not return_sequences:

@@ -35,7 +35,8 @@ def NTMCopy(weights="copy", memory_size=MEMORY_SIZE, name="ntm_copy"):
         weights: `"copy"` (trained by the project on lengths 1 to 20; see
             `shipped_metadata()`), `None` (a fresh model) or the path of a
             `.weights.h5` file of this architecture. Default: `"copy"`.
-        memory_size: Positive integer `N`. Default: `128`, the paper's.
+        memory_size: Integer `N` >= 3 (the shifts -1, 0, +1). Default: `128`,
+            the paper's.
         name: Model name. Default: `"ntm_copy"`.
 
     Returns:
@@ -55,7 +56,8 @@ def NTMCopy(weights="copy", memory_size=MEMORY_SIZE, name="ntm_copy"):
         Graves, Wayne and Danihelka. Neural Turing Machines. 2014.
         https://arxiv.org/abs/1410.5401
     """
-    memory_size = validation.check_positive_int("memory_size", memory_size)
+    # Shifts by -1, 0, +1 (shift range 1) need at least 3 locations.
+    memory_size = validation.check_int_at_least("memory_size", memory_size, 3)
     weights_path = presets.weights_file(weights)
     sequence = keras.Input((None, INPUT_CHANNELS), name="sequence")
     features = NTM(
@@ -95,14 +97,15 @@ def NTMRepeatCopy(weights="copy", memory_size=MEMORY_SIZE, name="ntm_repeat_copy
         weights: `"copy"` (transplant the shipped copy weights), `None`
             (fresh) or the path of a `.weights.h5` file of this
             architecture. Default: `"copy"`.
-        memory_size: Positive integer `N`. Default: `128`.
+        memory_size: Integer `N` >= 3 (the shifts -1, 0, +1). Default: `128`.
         name: Model name. Default: `"ntm_repeat_copy"`.
 
     Returns:
         An uncompiled `keras.Model` with input `"sequence"` and output
         `"bits"`.
     """
-    memory_size = validation.check_positive_int("memory_size", memory_size)
+    # Shifts by -1, 0, +1 (shift range 1) need at least 3 locations.
+    memory_size = validation.check_int_at_least("memory_size", memory_size, 3)
     weights_path = presets.weights_file(weights)
     sequence = keras.Input((None, INPUT_CHANNELS + 1), name="sequence")
     features = NTM(

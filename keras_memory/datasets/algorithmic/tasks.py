@@ -99,9 +99,11 @@ def normalize_repeats(num_repeats):
     try:
         repeats = np.asarray(num_repeats, "float64")
     except (TypeError, ValueError):
+        repeats = None
+    if repeats is None or not np.isfinite(repeats).all():
         raise validation.invalid_argument(
-            "num_repeats", "a number or an array of numbers", num_repeats
-        ) from None
+            "num_repeats", "a finite number or an array of them", num_repeats
+        )
     return (repeats - REPEATS_MEAN) / REPEATS_STD
 
 
