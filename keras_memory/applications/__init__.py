@@ -9,5 +9,6 @@ budget, measured score). `keras-memory info` lists them.
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.applications.ntm_copy import NTMCopy
 from keras_memory.applications.ntm_copy import NTMRepeatCopy
+from keras_memory.applications.seq2seq import AttentionSeq2Seq
 
-__all__ = ["MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]
+__all__ = ["AttentionSeq2Seq", "MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]

@@ -302,12 +302,17 @@ class AttentionDecoder(keras.layers.Layer):
             return mask[0], mask[1]
         return None, mask
 
-    def call(self, inputs, mask=None, initial_state=None, training=False):
+    def call(self, inputs, mask=None, initial_state=None, training=False, inputs_mask=None):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise validation.invalid_argument(
                 "inputs", "a list of two tensors [targets, memory]", inputs
             )
         targets, memory = inputs
+        if mask is None:
+            # With `initial_state` given, Keras passes the inputs' Keras masks
+            # as `inputs_mask` instead of `mask` (two tensor arguments): the
+            # trap of `keras.layers.RNN`, where the masks are then lost.
+            mask = inputs_mask
         target_mask, memory_mask = self._split_mask(mask)
         dtype = self.compute_dtype
         targets = ops.cast(targets, dtype)
@@ -366,7 +371,9 @@ class AttentionDecoder(keras.layers.Layer):
 
     # --- Shapes and config ---------------------------------------------------------------
 
-    def compute_output_spec(self, inputs, mask=None, initial_state=None, training=False):
+    def compute_output_spec(
+        self, inputs, mask=None, initial_state=None, training=False, inputs_mask=None
+    ):
         targets_shape, memory_shape = self._split_shapes([tuple(x.shape) for x in inputs])
         self.memory_dim = int(memory_shape[-1])
         batch, steps = targets_shape[0], targets_shape[1]
