@@ -7,6 +7,7 @@ from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
+from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
@@ -28,9 +29,19 @@ class _LayerState:
     """
 
     def __init__(self, name):
-        # Summed over replicas, like a metric's counts.
+        # Like a metric's counts: each replica of a tf.distribute strategy
+        # adds to its own copy, summed when read across replicas. A variable
+        # synchronised on write would all-reduce inside `call`, a sync point
+        # at which the other replica's forward pass runs and replaces this
+        # replica's `add_loss` budget term (the layer's loss list is shared),
+        # and which a per-replica XLA function cannot hold.
         self.state = keras.Variable(
-            [0.0, 0.0], trainable=False, dtype="float32", aggregation="sum", name=name
+            [0.0, 0.0],
+            trainable=False,
+            dtype="float32",
+            aggregation="sum",
+            synchronization="on_read",
+            name=name,
         )
 
 
@@ -188,6 +199,7 @@ class SkipRNN(keras.layers.RNN):
         reset_to_initial_state(self)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        check_timesteps(sequences)
         # The loss and the metric need every step's gate, whatever the user
         # asked for, so run with sequences and states and select afterwards.
         outputs, states = call_over_all_steps(

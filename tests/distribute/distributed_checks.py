@@ -1,0 +1,685 @@
+"""Distributed training checks, run in a subprocess that writes JSON.
+
+`python tests/distribute/distributed_checks.py MODE OUT.json` runs one mode
+in a fresh process and writes what it measured; the test modules in this
+folder read the JSON and assert. A separate process is needed because the
+two logical CPU devices must be configured before TensorFlow initialises its
+devices, and the JAX checks need their own backend and `XLA_FLAGS`.
+
+`mirrored`: every conformance spec (`tests/conformance_specs.py`) gets a
+branch `inputs -> layer -> Dense(2)` of one model that holds them all (one
+trace and one compilation for all the layers instead of one per layer; the
+branches share no weight, so each layer's weights depend on its own branch
+only). The model trains `STEPS` SGD steps of `GLOBAL_BATCH` examples
+
+- on one device (the reference; the conformance harness already checks that
+  one device gives the same weights with and without XLA),
+- under `tf.distribute.MirroredStrategy` over two logical CPU devices with
+  Keras `fit`, and
+- under the strategy with the per-replica step compiled by XLA
+  (`tf.function(jit_compile=True)` inside `strategy.run`), because Keras
+  3.15's `compile(jit_compile=True)` compiles the cross-replica step as a
+  whole, which XLA cannot place on two devices (checked as well),
+
+and the largest difference from the reference is recorded per layer.
+"""
+
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # tests/: conformance, references
+
+# Two replicas of 2 examples; STEPS global batches.
+REPLICAS = 2
+GLOBAL_BATCH = 4
+STEPS = 2
+LEARNING_RATE = 0.1
+PADDED_STEPS = 2
+
+
+def two_cpu_strategy():
+    """`MirroredStrategy` over two logical CPU devices (before TF starts)."""
+    import tensorflow as tf
+
+    (cpu,) = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * REPLICAS
+    )
+    return tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
+
+
+def draws_in_training(layer):
+    """Whether `layer` (or a layer inside it) draws random numbers in `fit`.
+
+    Such layers draw from a `keras.random.SeedGenerator`, whose state is one
+    mirrored variable: every replica reads the same state and draws the same
+    numbers for its share of the batch, where one device draws different
+    numbers for every example. Their check uses a global batch made of two
+    equal halves (see `_stochastic_data`).
+    """
+    for sublayer in layer._flatten_layers(include_self=True):
+        config = sublayer.get_config()
+        if (
+            config.get("zoneout_h", 0) > 0
+            or config.get("zoneout_c", 0) > 0
+            or config.get("random_noise", 0) > 0
+            or config.get("dropout", 0) > 0
+            or config.get("reads") == "hard"
+        ):
+            return True
+    return False
+
+
+def _max_difference(weights, reference):
+    import numpy as np
+
+    return max(
+        (float(np.max(np.abs(a - b))) if a.size else 0.0)
+        for a, b in zip(weights, reference)
+    )
+
+
+class Branches:
+    """One model with a branch per conformance spec.
+
+    Branch `i` is `spec.model()` with its names suffixed by `_{i}`: for a
+    recurrent spec `Input -> Masking -> layer (sequences) -> Dense(2)`, for
+    a `LayerSpec` its named inputs `-> layer -> Dense(2)` on the first
+    output. The model's inputs are a dict, its outputs a list (one per
+    branch), its loss the sum of the branches' mean squared errors.
+    """
+
+    def __init__(self, specs):
+        self.specs = list(specs)
+        self.ids = [spec.test_id for spec in self.specs]
+
+    def build(self):
+        import keras
+
+        inputs, outputs, layer_names = {}, [], []
+        for index, spec in enumerate(self.specs):
+            names = [f"b{index}_{name}" for name in spec.named_inputs()]
+            values = list(spec.named_inputs().values())
+            branch_inputs = [
+                keras.Input(v.shape[1:], dtype=str(v.dtype), name=n)
+                for n, v in zip(names, values)
+            ]
+            inputs.update(zip(names, branch_inputs))
+            layer_names.append(f"under_test_{index}")
+            if spec.recurrent:
+                masked = keras.layers.Masking(0.0, name=f"padding_{index}")(
+                    branch_inputs[0]
+                )
+                features = spec.make_recurrent(
+                    return_sequences=True, name=layer_names[-1]
+                )(masked)
+            else:
+                features = spec.make_layer(name=layer_names[-1])(
+                    branch_inputs[0] if len(branch_inputs) == 1 else branch_inputs
+                )
+                if isinstance(features, (list, tuple)):
+                    features = features[0]
+            outputs.append(keras.layers.Dense(2, name=f"prediction_{index}")(features))
+        model = keras.Model(inputs, outputs, name="branches")
+        self.layer_names = layer_names
+        return model
+
+    def branch_weights(self, model):
+        """`{test_id: [arrays]}`: each branch's layer and Dense weights."""
+        import keras
+
+        weights = {}
+        for index, test_id in enumerate(self.ids):
+            layers = [
+                model.get_layer(f"under_test_{index}"),
+                model.get_layer(f"prediction_{index}"),
+            ]
+            weights[test_id] = [
+                keras.ops.convert_to_numpy(w) for layer in layers for w in layer.weights
+            ]
+        return weights
+
+    def data(self, model, samples, stochastic):
+        """Inputs and targets of `samples` examples, per branch.
+
+        Recurrent inputs have their even examples padded (the last
+        `PADDED_STEPS` steps): each replica's share of a batch holds one
+        padded example, so both replicas count as many valid steps. Keras
+        divides a masked loss by the valid steps of the replica's share, so
+        an uneven split would weigh the replicas' examples differently from
+        one device (which divides by the valid steps of the whole batch).
+        Branches of layers that draw random numbers (`stochastic`) get
+        batches made of two equal halves (`_halved`).
+        """
+        import numpy as np
+
+        x, y = {}, []
+        for index, spec in enumerate(self.specs):
+            if spec.recurrent:
+                values = {"sequence": spec.inputs(seed=0, batch_size=samples)}
+                values["sequence"][::2, -PADDED_STEPS:] = 0.0
+            else:
+                values = spec.named_inputs(seed=0, batch_size=samples)
+            rng = np.random.default_rng(index)
+            shape = (samples, *model.outputs[index].shape[1:])
+            target = rng.normal(size=shape).astype("float32")
+            if index in stochastic:
+                values = {k: _halved(v) for k, v in values.items()}
+                target = _halved(target)
+            x.update({f"b{index}_{name}": v for name, v in values.items()})
+            y.append(target)
+        return x, y
+
+
+def _halved(array):
+    """Every global batch `[a, b]` (two replica shares) becomes `[a, a]`."""
+    import numpy as np
+
+    half = GLOBAL_BATCH // REPLICAS
+    out = np.array(array)
+    for start in range(0, len(out), GLOBAL_BATCH):
+        out[start + half : start + GLOBAL_BATCH] = out[start : start + half]
+    return out
+
+
+def _first_halves(array):
+    """The first share of every global batch: what one replica sees."""
+    import numpy as np
+
+    half = GLOBAL_BATCH // REPLICAS
+    return np.concatenate(
+        [array[start : start + half] for start in range(0, len(array), GLOBAL_BATCH)]
+    )
+
+
+def _compile(model, jit_compile=False, run_eagerly=False):
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.SGD(LEARNING_RATE),
+        loss="mse",
+        jit_compile=jit_compile,
+        run_eagerly=run_eagerly,
+    )
+
+
+def _fit(branches, initial, x, y, strategy=None, batch_size=GLOBAL_BATCH, **compile_kwargs):
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = branches.build()
+        model.set_weights(initial)
+        _compile(model, **compile_kwargs)
+    history = model.fit(x, y, batch_size=batch_size, shuffle=False, verbose=0)
+    return branches.branch_weights(model), history.history
+
+
+def _fit_per_replica_xla(branches, initial, x, y, strategy):
+    """SGD steps whose per-replica gradient is compiled by XLA.
+
+    The gradients of each replica come from a `tf.function(jit_compile=True)`
+    called in the replica's context; their all-reduce and the update are
+    left to the strategy (`apply_gradients` in replica context sums them).
+    The loss is that of Keras's `fit`: each branch's mean squared error over
+    the replica's share, divided by the number of replicas, plus the layers'
+    `add_loss` terms divided by it.
+    """
+    import keras
+    import tensorflow as tf
+
+    with strategy.scope():
+        model = branches.build()
+        model.set_weights(initial)
+        optimizer = keras.optimizers.SGD(LEARNING_RATE)
+        optimizer.build(model.trainable_variables)
+
+    @tf.function(jit_compile=True)
+    def gradients(inputs, targets):
+        with tf.GradientTape() as tape:
+            predictions = model(inputs, training=True)
+            loss = tf.add_n(
+                [tf.reduce_mean(tf.square(t - p)) for t, p in zip(targets, predictions)]
+            )
+            if model.losses:
+                loss += tf.add_n(model.losses)
+            loss /= strategy.num_replicas_in_sync
+        return tape.gradient(loss, model.trainable_variables)
+
+    def replica_step(inputs, targets):
+        grads = gradients(inputs, targets)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    @tf.function
+    def step(inputs, targets):
+        strategy.run(replica_step, args=(inputs, targets))
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, tuple(y))).batch(GLOBAL_BATCH)
+    for inputs, targets in strategy.experimental_distribute_dataset(dataset):
+        step(inputs, targets)
+    return branches.branch_weights(model)
+
+
+def _keras_jit_error(strategy):
+    """The error of Keras `fit(jit_compile=True)` under the strategy, or None."""
+    import keras
+    import numpy as np
+
+    with strategy.scope():
+        inputs = keras.Input((3,))
+        model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+        _compile(model, jit_compile=True)
+    try:
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), batch_size=4, verbose=0)
+    except Exception as error:  # the InvalidArgumentError of TensorFlow
+        return f"{type(error).__name__}: {error}"[:2000]
+    return None
+
+
+def _record(results, key, function):
+    start = time.process_time()
+    try:
+        results[key] = function()
+    except Exception:
+        results[key] = {"error": traceback.format_exc()[-6000:]}
+    results.setdefault("cpu_seconds", {})[key] = round(time.process_time() - start, 1)
+
+
+def run_mirrored():
+    strategy = two_cpu_strategy()
+    import keras
+    from conformance_specs import SPECS
+
+    keras.utils.set_random_seed(1234)
+    branches = Branches(SPECS)
+    initial_model = branches.build()
+    initial = initial_model.get_weights()
+    stochastic = {
+        index
+        for index, name in enumerate(branches.layer_names)
+        if draws_in_training(initial_model.get_layer(name))
+    }
+    samples = GLOBAL_BATCH * STEPS
+    x, y = branches.data(initial_model, samples, stochastic)
+    results = {
+        "replicas": strategy.num_replicas_in_sync,
+        "ids": branches.ids,
+        "stochastic": [branches.ids[i] for i in sorted(stochastic)],
+    }
+    start = time.process_time()
+    reference, _ = _fit(branches, initial, x, y, run_eagerly=True)
+    # What one replica sees of the equal-halves batches, on one device.
+    half_x = {k: _first_halves(v) for k, v in x.items()}
+    half_y = [_first_halves(v) for v in y]
+    half_reference, _ = _fit(
+        branches, initial, half_x, half_y, batch_size=GLOBAL_BATCH // REPLICAS,
+        run_eagerly=True,
+    )
+    initial_weights = branches.branch_weights(initial_model)
+    results["cpu_seconds"] = {"references": round(time.process_time() - start, 1)}
+
+    def compare(weights):
+        table = {}
+        for index, test_id in enumerate(branches.ids):
+            expected = (half_reference if index in stochastic else reference)[test_id]
+            table[test_id] = {
+                "difference": _max_difference(weights[test_id], expected),
+                "moved": _max_difference(expected, initial_weights[test_id]),
+                "finite": bool(all(np.isfinite(w).all() for w in weights[test_id])),
+            }
+        return table
+
+    import numpy as np
+
+    _record(results, "fit", lambda: compare(_fit(branches, initial, x, y, strategy)[0]))
+    _record(
+        results,
+        "fit_eager",
+        lambda: compare(_fit(branches, initial, x, y, strategy, run_eagerly=True)[0]),
+    )
+    _record(
+        results,
+        "per_replica_xla",
+        lambda: compare(_fit_per_replica_xla(branches, initial, x, y, strategy)),
+    )
+    _record(results, "keras_jit_error", lambda: _keras_jit_error(strategy))
+    keras.utils.clear_session()
+    run_recipes(strategy, results)
+    return results
+
+
+# --- Losses and metrics across replicas ---------------------------------------
+
+
+def _skip_rnn_budget_model():
+    """`sequence -> SkipRNN(GRU 4, lambda = 1, gates) -> Dense(2)`.
+
+    Compiled with a zero weight on the Dense output's loss, so that the
+    training loss is the budget term `lambda mean_b sum_t u_t` alone.
+    """
+    import keras
+
+    from keras_memory.layers import SkipRNN
+
+    sequence = keras.Input((7, 3), name="sequence")
+    masked = keras.layers.Masking(0.0)(sequence)
+    features, gates = SkipRNN(
+        keras.layers.GRUCell(4),
+        budget_weight=1.0,
+        update_bias_initializer=keras.initializers.Constant(-1.0),
+        return_sequences=True,
+        return_gates=True,
+        name="skip",
+    )(masked)
+    prediction = keras.layers.Dense(2, name="prediction")(features)
+    return keras.Model(sequence, [prediction, gates])
+
+
+def skip_rnn_reductions(strategy):
+    """The budget loss and the update rate of one step, one device and two.
+
+    Returns the gates of the one-device forward pass at `training=True`
+    (from which the test computes the loss and the rate), each run's
+    reported `loss` and `update_rate`, and the weights after the step.
+    """
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    x = (rng.uniform(0.1, 1.0, (GLOBAL_BATCH, 7, 3)) * rng.choice([-1, 1], (GLOBAL_BATCH, 7, 3)))
+    x = x.astype("float32")
+    x[::2, -PADDED_STEPS:] = 0.0  # one padded example per replica
+    y = [np.zeros((GLOBAL_BATCH, 7, 2), "float32"), np.zeros((GLOBAL_BATCH, 7), "float32")]
+    keras.utils.set_random_seed(5)
+    initial = _skip_rnn_budget_model().get_weights()
+    record = {"x": x.tolist()}
+    for name, scope in (("one_device", contextlib.nullcontext()), ("mirrored", strategy.scope())):
+        with scope:
+            model = _skip_rnn_budget_model()
+            model.set_weights(initial)
+            model.compile(
+                optimizer=keras.optimizers.SGD(1.0),
+                loss=["mse", None],
+                loss_weights=[0.0, None],
+            )
+        if name == "one_device":
+            _, gates = model(x, training=True)
+            record["gates"] = keras.ops.convert_to_numpy(gates).tolist()
+        history = model.fit(x, y, batch_size=GLOBAL_BATCH, shuffle=False, verbose=0)
+        record[name] = {
+            "loss": history.history["loss"][0],
+            "update_rate": history.history["update_rate"][0],
+            "weights": [w.tolist() for w in model.get_weights()],
+        }
+    record["initial"] = [w.tolist() for w in initial]
+    return record
+
+
+# --- The applications' recipes ------------------------------------------------
+
+
+def ntm_copy_recipe(strategy, steps=STEPS, evaluate=True):
+    """`compile_for_copy(NTMCopy(weights=None))` trained on `copy_dataset`.
+
+    The recipe's model, compilation (RMSProp, clipping, cross-entropy on the
+    scored steps, `BitErrorsPerSequence`) and training stream, for `steps`
+    batches of `GLOBAL_BATCH` sequences of length 2, then evaluated on a
+    fixed batch: the reported bit errors and the predictions, from which
+    the test computes the metric with NumPy. `train_copy` itself adds
+    `CopyProgress`, whose evaluation on lengths 1 to 20 costs minutes here.
+    """
+    import keras
+    import numpy as np
+
+    from keras_memory.applications.ntm_copy import NTMCopy
+    from keras_memory.applications.ntm_copy import compile_for_copy
+    from keras_memory.datasets import algorithmic
+
+    keras.utils.set_random_seed(7)
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = compile_for_copy(NTMCopy(weights=None), learning_rate=1e-2)
+    initial = model.get_weights()
+    dataset = algorithmic.copy_dataset(GLOBAL_BATCH, 2, 2, seed=0)
+    history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    record = {
+        "initial": [w.tolist() for w in initial],
+        "weights": [w.tolist() for w in model.get_weights()],
+        "loss": history.history["loss"],
+    }
+    if not evaluate:
+        return record
+    inputs, targets, weights = algorithmic.copy_task(GLOBAL_BATCH, 2, 2, seed=11)
+    evaluated = model.evaluate(
+        inputs, targets, sample_weight=weights, batch_size=GLOBAL_BATCH,
+        return_dict=True, verbose=0,
+    )
+    return {
+        **record,
+        "evaluated_bit_errors": evaluated["bit_errors_per_sequence"],
+        "predictions": np.asarray(model.predict_on_batch(inputs)).tolist(),
+        "targets": targets.tolist(),
+        "sample_weights": weights.tolist(),
+    }
+
+
+def babi_recipe(strategy, directory):
+    """`train_babi` for one epoch on generated task-1 stories.
+
+    Random noise off (its draws would follow the replicas, see
+    `draws_in_training`), linear start off, XLA off (Keras cannot compile
+    the cross-replica step, see `_keras_jit_error`); the rest is the
+    recipe: the summed cross-entropy, global-norm clipping, the schedule,
+    the bucketed and shuffled batches, the validation pass.
+    """
+    from keras_memory.applications.memn2n_babi import train_babi
+
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        result = train_babi(
+            directory, tasks=1, epochs=1, embedding_dim=8, hops=2, memory_size=10,
+            batch_size=GLOBAL_BATCH, linear_start=False, random_noise=0.0,
+            jit_compile=False, verbose=0,
+        )
+    return {
+        "weights": [w.tolist() for w in result["model"].get_weights()],
+        "loss": result["history"]["loss"],
+        "val_accuracy": result["history"]["val_accuracy"],
+        "examples": int(result["data"].train.num_examples),
+    }
+
+
+def run_recipes(strategy, results):
+    import tempfile
+
+    from keras_memory.datasets import babi
+
+    for key, where in (("one_device", None), ("mirrored", strategy)):
+        _record(results, f"ntm_copy/{key}", lambda: ntm_copy_recipe(where))
+    directory = tempfile.mkdtemp(prefix="babi_")
+    babi.write_babi_files(directory, tasks=(1,), num_stories=8, seed=0)
+    for key, where in (("one_device", None), ("mirrored", strategy)):
+        _record(results, f"babi/{key}", lambda: babi_recipe(where, directory))
+    _record(results, "skip_rnn_reductions", lambda: skip_rnn_reductions(strategy))
+
+
+# --- Several workers ------------------------------------------------------------
+
+WORKERS = 2
+WORKER_TIMEOUT = 300  # seconds; a worker still running then is killed
+
+
+def _free_ports(count):
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def run_worker(out_path):
+    """One worker of `run_multi_worker` (its task in `TF_CONFIG`)."""
+    import tensorflow as tf
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    task = json.loads(os.environ["TF_CONFIG"])["task"]
+    record = {
+        "task": task,
+        "replicas": strategy.num_replicas_in_sync,
+        **ntm_copy_recipe(strategy, evaluate=False),
+    }
+    with open(out_path, "w") as f:
+        json.dump(record, f)
+
+
+def run_multi_worker():
+    """Two `MultiWorkerMirroredStrategy` workers on 127.0.0.1, then one process.
+
+    The workers (this file in `worker` mode, `TF_CONFIG` naming both on free
+    ports) train the NTM copy recipe; each writes its weights. They end by
+    themselves, or are killed after `WORKER_TIMEOUT` seconds. Then this
+    process trains the same recipe on one device.
+    """
+    import subprocess
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="workers_")
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(WORKERS)]}
+    processes, outputs = [], []
+    start = time.time()
+    for index in range(WORKERS):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        outputs.append(os.path.join(directory, f"worker_{index}.json"))
+        env = dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="3")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "worker", outputs[-1]],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=open(os.path.join(directory, f"worker_{index}.log"), "w"),
+            )
+        )
+    results = {"cluster": cluster, "returncodes": [], "timed_out": False}
+    for process in processes:
+        try:
+            process.wait(timeout=max(1.0, WORKER_TIMEOUT - (time.time() - start)))
+        except subprocess.TimeoutExpired:
+            results["timed_out"] = True
+            process.kill()
+            process.wait()
+        results["returncodes"].append(process.returncode)
+    results["workers_seconds"] = round(time.time() - start, 1)
+    results["workers"] = []
+    for index, path in enumerate(outputs):
+        if os.path.exists(path):
+            with open(path) as f:
+                results["workers"].append(json.load(f))
+        else:
+            with open(os.path.join(directory, f"worker_{index}.log")) as f:
+                results["workers"].append({"error": f.read()[-6000:]})
+    _record(results, "one_device", lambda: ntm_copy_recipe(None, evaluate=False))
+    return results
+
+
+# --- JAX ---------------------------------------------------------------------------
+
+
+def run_jax_data_parallel():
+    """The recurrent specs under `keras.distribution.DataParallel` on JAX.
+
+    Run with `KERAS_BACKEND=jax` and
+    `XLA_FLAGS=--xla_force_host_platform_device_count=2`: the branches of
+    the recurrent specs train on one device, then with the batch sharded
+    over the two host devices (one SPMD program: random draws are made for
+    the global batch, so the seeded layers are compared as they are).
+    """
+    import jax
+    import keras
+    import numpy as np
+    from conformance_specs import SPECS
+
+    assert keras.backend.backend() == "jax", keras.backend.backend()
+    devices = jax.devices("cpu")
+    keras.utils.set_random_seed(1234)
+    branches = Branches([spec for spec in SPECS if spec.recurrent])
+    initial_model = branches.build()
+    initial = initial_model.get_weights()
+    x, y = branches.data(initial_model, GLOBAL_BATCH * STEPS, stochastic=set())
+    initial_weights = branches.branch_weights(initial_model)
+    results = {"devices": len(devices), "ids": branches.ids, "cpu_seconds": {}}
+
+    def fit():
+        model = branches.build()
+        model.set_weights(initial)
+        _compile(model)
+        model.fit(x, y, batch_size=GLOBAL_BATCH, shuffle=False, verbose=0)
+        return model, branches.branch_weights(model)
+
+    start = time.process_time()
+    _, reference = fit()
+    results["cpu_seconds"]["one_device"] = round(time.process_time() - start, 1)
+
+    def data_parallel():
+        distribution = keras.distribution.DataParallel(devices=devices)
+        keras.distribution.set_distribution(distribution)
+        try:
+            model, weights = fit()
+            kernel = model.get_layer("prediction_0").kernel
+            sharding = str(getattr(kernel.value, "sharding", None))
+        finally:
+            keras.distribution.set_distribution(None)
+        table = {
+            test_id: {
+                "difference": _max_difference(weights[test_id], reference[test_id]),
+                "moved": _max_difference(reference[test_id], initial_weights[test_id]),
+                "finite": bool(all(np.isfinite(w).all() for w in weights[test_id])),
+            }
+            for test_id in branches.ids
+        }
+        return {"table": table, "kernel_sharding": sharding}
+
+    _record(results, "data_parallel", data_parallel)
+    return results
+
+
+def _run_recipes_only():  # development aid
+    strategy = two_cpu_strategy()
+    results = {}
+    run_recipes(strategy, results)
+    return results
+
+
+MODES = {
+    "mirrored": run_mirrored,
+    "mirrored_recipes": _run_recipes_only,
+    "multi_worker": run_multi_worker,
+    "jax_data_parallel": run_jax_data_parallel,
+}
+
+
+def main(argv):
+    mode, out_path = argv[1:3]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if mode == "worker":
+        run_worker(out_path)
+        sys.stdout.flush()
+        os._exit(0)
+    start = time.time()
+    results = MODES[mode]()
+    results["wall_seconds"] = round(time.time() - start, 1)
+    results["process_cpu_seconds"] = round(time.process_time(), 1)
+    with open(out_path, "w") as f:
+        json.dump(results, f, indent=1)
+    sys.stdout.flush()
+    os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
