@@ -161,7 +161,9 @@ class AttentionDecoder(keras.layers.Layer):
         self.attention_units = validation.check_optional_positive_int(
             "attention_units", attention_units
         )
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
         self.return_alignments = validation.check_bool("return_alignments", return_alignments)
         self.return_state = validation.check_bool("return_state", return_state)
         self.supports_masking = True

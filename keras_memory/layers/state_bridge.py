@@ -77,8 +77,10 @@ class StateBridge(keras.layers.Layer):
             state_size = [state_size]
         self.state_size = validation.check_positive_int_list("state_size", state_size)
         self.bridge = validation.check_choice("bridge", bridge, BRIDGES)
-        self.activation = keras.activations.get(activation)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.activation = validation.get_activation("activation", activation)
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
 
     @staticmethod
     def _shapes(input_shape):
