@@ -201,11 +201,12 @@ def available_recipes():
     """All recipes by name."""
     from keras_memory.recipes import babi
     from keras_memory.recipes import clockwork_waveform
+    from keras_memory.recipes import dates
     from keras_memory.recipes import ntm_copy
 
     return {
         recipe.name: recipe
-        for recipe in (clockwork_waveform.RECIPE, ntm_copy.RECIPE, babi.RECIPE)
+        for recipe in (clockwork_waveform.RECIPE, ntm_copy.RECIPE, babi.RECIPE, dates.RECIPE)
     }
 
 
