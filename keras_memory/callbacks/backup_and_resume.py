@@ -225,8 +225,14 @@ class BackupAndResume(keras.callbacks.BackupAndRestore):
         self.model.load_weights(self.directory / metadata["weights"])
         with np.load(self.directory / metadata["arrays"]) as stored:
             arrays = {key: stored[key] for key in stored.files}
-        seeds = self._seed_states()
-        for variable, value in zip(seeds, _decode(metadata["seeds"], arrays)):
+        seeds, values = self._seed_states(), _decode(metadata["seeds"], arrays)
+        if len(seeds) != len(values):
+            raise ValueError(
+                f"The backup in {str(self.directory)!r} holds {len(values)} seed "
+                f"generator states, the model {self.model.name!r} has {len(seeds)}: "
+                "it is another model's backup."
+            )
+        for variable, value in zip(seeds, values):
             variable.assign(value)
         states = _decode(metadata["callbacks"], arrays)
         for key, callback in zip(self._state_keys(), self.stateful):
@@ -280,8 +286,9 @@ class BackupAndResume(keras.callbacks.BackupAndRestore):
         for path in self.directory.glob("epoch-*"):
             if path.name not in keep:
                 path.unlink(missing_ok=True)
-        for path in self.directory.glob(".*.partial"):
-            path.unlink(missing_ok=True)
+        for pattern in (".epoch-*.partial", f".{METADATA_FILE}.partial"):
+            for path in self.directory.glob(pattern):
+                path.unlink(missing_ok=True)
 
     def on_train_end(self, logs=None):
         self.model._initial_epoch = None  # a later `fit` starts where asked

@@ -187,6 +187,11 @@ def test_seed_generators_are_restored(tmp_path):
     assert len(metadata["seeds"]) == 1
     metadata["seeds"] = []
     (tmp_path / "again" / "training_metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(ValueError, match="holds 0 seed generator states.*has 1"):
+        _dropout_run(tmp_path / "again")
+    # The backup's seed state replaced by the initial one: another run.
+    metadata["seeds"] = [np.array([7, 0]).tolist()]
+    (tmp_path / "again" / "training_metadata.json").write_text(json.dumps(metadata))
     other = _dropout_run(tmp_path / "again")
     assert not np.allclose(other.get_weights()[0], reference.get_weights()[0])
 
