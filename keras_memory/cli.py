@@ -1,4 +1,4 @@
-"""The `keras-memory` command: demo, train, evaluate, export and info.
+"""The `keras-memory` command: demo, train, evaluate, translate, export and info.
 
 The command parses its arguments and prints what a recipe
 (`keras_memory.recipes`) returns; tables go through the one formatter,
@@ -202,6 +202,17 @@ def run_evaluate(args):
     return 0
 
 
+def run_translate(args):
+    """`keras-memory translate`: one normalised date per input, argv or stdin."""
+    from keras_memory.recipes import dates
+
+    # No text on the command line: one input per line of stdin.
+    texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
+    for text in dates.translate(texts, weights=args.weights, beam_width=args.beam_width):
+        print(text)
+    return 0
+
+
 def run_export(args):
     import keras
 
@@ -342,7 +353,7 @@ def build_parser():
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="evaluate a bAbI model per task, in the paper's table layout",
+        help="evaluate a bAbI model per task, or the date normaliser per language and format",
         description=(
             "Answer the questions of every qa*_{split}.txt file in --data "
             "with the End-to-End Memory Network (the shipped babi-en-1k "
@@ -351,10 +362,15 @@ def build_parser():
             "--weights) and print per task the error (%) and "
             "whether the task failed (error > 5%), then the mean error and "
             "the number of failed tasks. --split validation uses the 10% of "
-            "the stories of the qa*_train.txt files held out in training."
+            "the stories of the qa*_train.txt files held out in training. "
+            "`keras-memory evaluate dates` prints the exact match of the "
+            "date normaliser (the shipped weights, or --weights) on held-out "
+            "generated dates per language and format, greedy and beam 4."
         ),
     )
-    evaluate.add_argument("what", choices=_evaluated_recipes(), help="what to evaluate: babi")
+    evaluate.add_argument(
+        "what", choices=_evaluated_recipes(), help="what to evaluate: babi or dates"
+    )
     evaluate.add_argument("--data", help="folder of the bAbI files (required)")
     evaluate.add_argument(
         "--split", choices=("test", "train", "validation"), default="test",
@@ -375,6 +391,26 @@ def build_parser():
     )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.set_defaults(handler=run_evaluate)
+
+    translate = commands.add_parser(
+        "translate",
+        help="normalise written dates to ISO 8601 (the shipped date normaliser)",
+        description=(
+            "Print the ISO 8601 form (1999-05-04) of every date given on the "
+            "command line, or of every line of stdin when none is given, one "
+            "output line per input, with the DateNormalizer (English, French "
+            "and German dates; an empty input prints an empty line)."
+        ),
+    )
+    translate.add_argument("texts", nargs="*", help="written dates; default: lines of stdin")
+    translate.add_argument(
+        "--beam-width", type=_positive_int, default=1, help="1 is greedy; default: 1"
+    )
+    translate.add_argument(
+        "--weights",
+        help="a .weights.h5 file from `keras-memory train dates`; default: dates (shipped)",
+    )
+    translate.set_defaults(handler=run_translate)
 
     export = commands.add_parser(
         "export",
