@@ -10,5 +10,6 @@ from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.applications.ntm_copy import NTMCopy
 from keras_memory.applications.ntm_copy import NTMRepeatCopy
 from keras_memory.applications.seq2seq import AttentionSeq2Seq
+from keras_memory.applications.seq2seq.date_normalizer import DateNormalizer
 
-__all__ = ["AttentionSeq2Seq", "MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]
+__all__ = ["AttentionSeq2Seq", "DateNormalizer", "MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]
