@@ -350,3 +350,30 @@ def test_babi_train_command_passes_the_backup_dir(tmp_path, monkeypatch):
     assert received["backup_dir"] == str(tmp_path / "backup")
     assert cli.main(arguments) == 0
     assert received["backup_dir"] is None
+
+
+def test_generated_task_recipes_pass_the_backup_on(tmp_path, monkeypatch):
+    # What the recipes hand to the training they wrap (the training itself
+    # is resumed above); a real clockwork fit costs an XLA compilation.
+    from keras_memory.callbacks import BackupAndResume
+    from keras_memory.recipes import clockwork_waveform
+    from keras_memory.recipes import ntm_copy as ntm_copy_recipe
+
+    received = {}
+    monkeypatch.setattr(
+        ntm_copy_recipe.ntm_copy, "train_copy", lambda *a, **kw: received.update(kw)
+    )
+    ntm_copy_recipe.train(None, 2, verbose=0, backup_dir=str(tmp_path))
+    assert received["backup_dir"] == str(tmp_path)
+    assert received["steps_per_epoch"] == 625  # a backup per recipe epoch
+
+    class Model:
+        def fit(self, *args, **kwargs):
+            received.update(kwargs)
+
+    clockwork_waveform.train(Model(), 3, verbose=0, backup_dir=str(tmp_path))
+    backups = [c for c in received["callbacks"] if isinstance(c, BackupAndResume)]
+    assert [b.run_config for b in backups] == [{"recipe": "clockwork-waveform", "epochs": 3}]
+    assert received["shuffle"] is False  # every epoch the same batches
+    clockwork_waveform.train(Model(), 3, verbose=0)
+    assert not any(isinstance(c, BackupAndResume) for c in received["callbacks"])
