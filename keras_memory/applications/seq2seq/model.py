@@ -13,6 +13,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.datasets.text import END_ID
+from keras_memory.datasets.text import PAD_ID
 from keras_memory.datasets.text import START_ID
 from keras_memory.layers import AttentionDecoder
 from keras_memory.layers import BahdanauAttention
@@ -20,6 +21,8 @@ from keras_memory.layers import LuongAttention
 from keras_memory.layers import StateBridge
 
 CELLS = ("lstm", "gru")
+# The logit of the ids that decoding never outputs (finite: no NaN in sums).
+NEVER = -1e9
 ATTENTIONS = ("luong", "bahdanau", "none")
 LUONG_SCORES = ("dot", "general", "concat")
 # The names of the model's inputs and layers: decoding finds them by name.
@@ -254,10 +257,13 @@ def decoding_step(model):
     The step function of `keras_memory.decoding` samplers over the state of
     `encode(model, source_ids)`: embeds the previous tokens, runs one decoder
     step (`AttentionDecoder.step`, or the plain cell without attention) and
-    the readout.
+    the readout. The padding and start ids get the logit `-1e9`: they are
+    never outputs.
     """
     parts = _layers(model)
     decoder = parts["decoder"]
+    ids = ops.arange(parts["readout"].units)
+    never_output = ops.logical_or(ops.equal(ids, PAD_ID), ops.equal(ids, START_ID))
 
     def next_fn(tokens, state, index):
         del index
@@ -273,6 +279,9 @@ def decoding_step(model):
             ]
             weights = None
         logits = ops.cast(parts["readout"](features), "float32")
+        # Padding and the start id are never outputs: training never targets
+        # them (padded targets are masked), so nothing else rules them out.
+        logits = ops.where(never_output, NEVER, logits)
         return logits, {**state, "decoder": decoder_state}, weights
 
     return next_fn
