@@ -260,6 +260,11 @@ def export_translator(
         else CharacterTokenizer(target_vocabulary, name="target_tokenizer")
     )
 
+    spec = [tf.TensorSpec((None,), tf.string, name=INPUT_KEY)]
+
+    # Traced once and called by both signatures (a beam search is the
+    # costly part of the export); never jit-compiled.
+    @tf.function(input_signature=spec, jit_compile=False, autograph=False)
     def n_best(strings):
         ids, lengths = source_tokenizer.encode(strings, source_length)
         # As `_trim`: the longest row's columns (at least one).
@@ -278,7 +283,6 @@ def export_translator(
         translations, scores = n_best(strings)
         return {"translations": translations, "scores": scores}
 
-    spec = [tf.TensorSpec((None,), tf.string, name=INPUT_KEY)]
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.track(source_tokenizer)  # its lookup table is saved with the model
