@@ -266,3 +266,27 @@ def get_activation(name, value):
     import keras
 
     return _get_keras_object(keras.activations, "activation", name, value)
+
+
+def cast_inputs(inputs, dtype, name="inputs"):
+    """`inputs` cast to a layer's compute `dtype`, or raises if not numeric.
+
+    Keras casts floating inputs to the compute dtype but passes integers and
+    booleans through; concatenated with a float state (`[x_t, r_{t-1}]`), an
+    int32 `x_t` would cast the state to int32 and silently give a wrong
+    answer. Integers and booleans are cast as `keras.layers.Dense` casts
+    them; a string tensor, which TensorFlow would fail on deep inside the
+    layer ("Cast string to float is not supported"), is refused here.
+    """
+    import keras
+
+    given = keras.backend.standardize_dtype(inputs.dtype)
+    if not (given == "bool" or given.startswith(("int", "uint", "float", "bfloat"))):
+        raise TypeError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"numeric tensor (floating, integer or boolean), got a tensor of "
+            f"dtype {given!r}."
+        )
+    if given == dtype:
+        return inputs
+    return keras.ops.cast(inputs, dtype)

@@ -3,6 +3,7 @@
 import keras
 
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
+from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 
@@ -141,6 +142,12 @@ class ClockworkRNN(keras.layers.RNN):
     @property
     def use_bias(self):
         return self.cell.use_bias
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        check_timesteps(sequences)  # zero steps: a named error, not a TF one
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
 
     def get_config(self):
         return rnn_layer_config(self)

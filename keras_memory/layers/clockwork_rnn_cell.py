@@ -266,6 +266,8 @@ class ClockworkRNNCell(keras.layers.Layer):
         )
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
         h_prev, phases = states  # h_{t-1}, t mod T_i
         dtype = h_prev.dtype
 

@@ -3,6 +3,7 @@
 import keras
 
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
+from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
 
@@ -163,6 +164,7 @@ class HMLSTM(keras.layers.RNN):
         return self.cell.use_bias
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        check_timesteps(sequences)
         outputs = super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )

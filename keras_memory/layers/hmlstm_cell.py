@@ -330,6 +330,8 @@ class HMLSTMCell(keras.layers.Layer):
         return parts
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
         _, h_prev_all, c_prev_all, z_prev_all = states
         h_prev = self._split_layers(h_prev_all)  # h^l_{t-1}
         c_prev = self._split_layers(c_prev_all)  # c^l_{t-1}

@@ -526,6 +526,11 @@ class MemoryCell(keras.layers.Layer, cell_wrapper.DropoutRNNCell):
     # --- Step ---------------------------------------------------------------------------
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
+        empty = cell_wrapper.empty_batch_step(self, inputs, states)
+        if empty is not None:
+            return empty
         count = len(self._controller_state_sizes)
         controller_states = list(states[1 : 1 + count])
         decoded = self.decode_state(states)

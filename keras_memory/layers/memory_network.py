@@ -500,6 +500,10 @@ class MemoryNetwork(keras.layers.Layer):
         return ops.matmul(u, self.answer_matrix())
 
     def call(self, inputs, training=False):
+        # The ranks again: after build, a wrong rank would fail in an Einsum.
+        self._check_input_shapes(
+            [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else inputs
+        )
         story, question = inputs[0], inputs[1]
         u, attention = self.encode(story, question, training)
         logits = self.respond(u)

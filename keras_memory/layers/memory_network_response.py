@@ -157,6 +157,10 @@ class MemoryNetworkResponse(MemoryNetwork):
         return ops.stack(logits, axis=1)
 
     def call(self, inputs, training=False):
+        # The ranks again: after build, a wrong rank would fail in an Einsum.
+        self._check_input_shapes(
+            [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else inputs
+        )
         story, question = inputs[0], inputs[1]
         answer = inputs[2] if len(inputs) > 2 else None
         u, attention = self.encode(story, question, training)

@@ -7,6 +7,8 @@ from keras import ops
 
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
+from keras_memory.layers._utils.rnn_layer import check_timesteps
+from keras_memory.layers._utils.rnn_layer import empty_batch_outputs
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.memory_cell import MemoryCell
@@ -169,6 +171,10 @@ class MemoryRNN(keras.layers.RNN):
         reset_to_initial_state(self)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        check_timesteps(sequences)
+        empty = empty_batch_outputs(self, sequences)
+        if empty is not None:
+            return empty
         if not (self.return_access or self.return_log_probs):
             return super().call(
                 sequences, initial_state=initial_state, mask=mask, training=training

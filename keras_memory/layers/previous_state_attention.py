@@ -6,6 +6,7 @@ import keras
 
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
+from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
@@ -122,6 +123,7 @@ class PreviousStateAttention(keras.layers.RNN):
         reset_to_initial_state(self)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        check_timesteps(sequences)
         if not self.return_attention:
             return super().call(
                 sequences, initial_state=initial_state, mask=mask, training=training

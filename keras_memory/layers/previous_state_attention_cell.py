@@ -240,6 +240,11 @@ class PreviousStateAttentionCell(
         return dot / math.sqrt(self.key_kernel.shape[-1])  # / sqrt(A)
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
+        empty = cell_wrapper.empty_batch_step(self, inputs, states)
+        if empty is not None:
+            return empty
         count = len(self._cell_state_sizes)
         window, size = self.window, self._slot_size
         previous = list(states[1 : 1 + count])  # s_{t-1}
@@ -275,7 +280,10 @@ class PreviousStateAttentionCell(
         # get exactly zero.
         scores = ops.cast(scores, "float32")
         is_filled = ops.cast(filled, "float32") > 0.5
-        largest = ops.max(ops.where(is_filled, scores, -3.0e38), axis=-1, keepdims=True)
+        # `initial`: no error on an empty batch (TF eager checks the size).
+        largest = ops.max(
+            ops.where(is_filled, scores, -3.0e38), axis=-1, keepdims=True, initial=-3.0e38
+        )
         exponentials = ops.where(
             is_filled, ops.exp(ops.where(is_filled, scores - largest, 0.0)), 0.0
         )

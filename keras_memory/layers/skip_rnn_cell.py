@@ -166,6 +166,8 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         return output, states
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
         prev_output = states[0][:, : self._inner_output_size]  # y_{t-1}
         inner_states = list(states[1:-1])  # s_{t-1}
         gate_state = states[-1]

@@ -247,11 +247,16 @@ class StackedAttention(keras.layers.Layer):
         return ops.cast(mask, "bool")
 
     def call(self, inputs, mask=None, training=False):
+        # The ranks again: a call after build with a wrong rank would
+        # otherwise fail inside a MatMul.
+        self._split_shapes(
+            [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else inputs
+        )
         regions, question = inputs  # v_I (batch, m, d), v_Q (batch, d)
         # Integer features (pixel values, counts) are cast as Dense casts
         # them; Keras autocasts only floating inputs.
-        regions = ops.cast(regions, self.compute_dtype)
-        question = ops.cast(question, self.compute_dtype)
+        regions = validation.cast_inputs(regions, self.compute_dtype, "inputs[0]")
+        question = validation.cast_inputs(question, self.compute_dtype, "inputs[1]")
         region_mask = self._region_mask(mask)
         query = question  # u^0 = v_Q
         attention_maps = []

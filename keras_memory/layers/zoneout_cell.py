@@ -200,6 +200,11 @@ class ZoneoutCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         return ops.less(draws, round(rate * random.DRAW_RESOLUTION))
 
     def call(self, inputs, states, training=False):
+        # x_t in the compute dtype (integers too); strings refused.
+        inputs = validation.cast_inputs(inputs, self.compute_dtype)
+        empty = cell_wrapper.empty_batch_step(self, inputs, states)
+        if empty is not None:
+            return empty
         previous = _as_list(states)  # h_{t-1}, c_{t-1}, ... as the cell orders them
         output, new_states = self.cell(inputs, states, training=training)
         nested = isinstance(new_states, (list, tuple))

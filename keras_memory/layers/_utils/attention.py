@@ -168,6 +168,9 @@ class AttentionLayer(keras.layers.Layer):
                 "inputs", "a list of two tensors [query, memory]", inputs
             )
         query, memory = inputs
+        # Strings refused here, not deep in a Cast op; integers cast.
+        query = validation.cast_inputs(query, self.compute_dtype, "inputs[0]")
+        memory = validation.cast_inputs(memory, self.compute_dtype, "inputs[1]")
         query_mask = None
         if isinstance(mask, (list, tuple)):
             query_mask, mask = mask  # Keras passes one mask per input.

@@ -20,6 +20,19 @@ from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from keras_memory import validation
 
 
+def empty_batch_step(cell, inputs, states):
+    """`(output, states)` of one step over a batch of zero, else `None`.
+
+    Keras's `LSTMCell` fails on a batch of zero in eager TensorFlow
+    (oneDNN's "Biases must be 1D: [0, 4u]"); a cell that wraps or contains
+    any Keras cell answers the empty step itself: an empty output and the
+    (empty) states unchanged. Only a batch size known to be 0 is caught.
+    """
+    if inputs.shape[0] != 0:
+        return None
+    return keras.ops.zeros((0, cell.output_size), cell.compute_dtype), states
+
+
 def check_cell(cell, argument="cell"):
     """Raises unless `cell` is a Keras RNN cell with a flat integer state."""
     is_layer = isinstance(cell, keras.layers.Layer)

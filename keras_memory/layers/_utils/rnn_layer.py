@@ -35,6 +35,39 @@ def check_rnn_flags(**options):
     }
 
 
+def check_timesteps(sequences):
+    """Raises if `sequences` has a known time dimension of 0.
+
+    `keras.layers.RNN` fails on zero steps inside TensorFlow (a
+    `StridedSlice` "slice index 0 of dimension 1 out of bounds"); a sequence
+    needs at least one step to have a last output. A time dimension known
+    only at run time (`None` when traced) cannot be checked here.
+    """
+    shape = tuple(sequences.shape)
+    if len(shape) >= 2 and shape[1] == 0:
+        raise ValueError(
+            "Received an invalid value for argument `sequences`, expected at "
+            f"least one timestep, got a tensor of shape {shape}."
+        )
+
+
+def empty_batch_outputs(rnn_layer, sequences):
+    """Zero-size outputs for a batch of zero sequences; `None` otherwise.
+
+    A batch of zero has a defined result, outputs of batch size 0 and the
+    layer's other dimensions. Keras's `LSTMCell` fails on it in eager mode
+    (oneDNN's "Biases must be 1D"), so a layer with an LSTM controller
+    returns this instead of running the cell. Only a batch size known to be
+    0 is caught (eager calls); a traced batch dimension is `None`.
+    """
+    if sequences.shape[0] != 0:
+        return None
+    shapes = rnn_layer.compute_output_shape(tuple(sequences.shape))
+    return keras.tree.map_shape_structure(
+        lambda shape: keras.ops.zeros(shape, rnn_layer.compute_dtype), shapes
+    )
+
+
 def cell_arguments(cell):
     """The cell's constructor arguments, without the base layer's keys."""
     return {
