@@ -5,6 +5,7 @@ it when `path` is given, and returns it. One module per layer family.
 """
 
 from keras_memory.viz._figure import figure_to_png
+from keras_memory.viz.alignment import plot_alignment
 from keras_memory.viz.clockwork import plot_clockwork
 from keras_memory.viz.hmlstm import plot_boundaries
 from keras_memory.viz.hops import plot_hops
@@ -19,6 +20,7 @@ __all__ = [
     "figure_to_png",
     "find_ntm_layer",
     "memory_access",
+    "plot_alignment",
     "plot_boundaries",
     "plot_clockwork",
     "plot_hops",
