@@ -125,6 +125,8 @@ def date_dataset(examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabula
     Batches are `({"source_ids": (B, 32), "decoder_input_ids": (B, 11)},
     target_ids (B, 11))`, reshuffled at every pass (seed `(seed, pass)`).
     """
+    import tensorflow as tf
+
     vocabulary = dates.date_vocabulary() if vocabulary is None else vocabulary
     dataset = seq2seq_dataset(
         examples.sources,
@@ -136,9 +138,14 @@ def date_dataset(examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabula
         shuffle=shuffle,
         seed=seed,
     )
-    return dataset.map(
+    dataset = dataset.map(
         lambda inputs, targets: ({SOURCE_INPUT: inputs[0], DECODER_INPUT: inputs[1]}, targets)
-    ).prefetch(2)
+    )
+    # One bucket: ceil(N / B) batches. A known cardinality lets Keras end an
+    # epoch without a call past the data (which advanced the optimizer's
+    # step counter on TF 2.21 / Keras 3.15).
+    batches = -(-len(examples.sources) // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
 
 
 class EpochLog(keras.callbacks.Callback):
