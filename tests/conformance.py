@@ -29,7 +29,9 @@ code:
   cannot be imported; and the JAX backend, whose forward pass equals ours,
   whose `fit` step moves the layer's weights finitely, and
   whose `model.export(..., format="tf_saved_model")` is called in that same
-  fresh TensorFlow process and equals ours.
+  fresh TensorFlow process and equals ours. The two processes serve every
+  spec of a run at once (`serving_and_jax_failures`; the test module runs
+  them on the first such check), each spec checked on its own results.
 
 Three kinds of spec, one class each (`CellSpec`, `RNNSpec`, `LayerSpec`).
 Cells and RNN layers are recurrent and run every check. A `LayerSpec` is any
@@ -586,7 +588,8 @@ def check_jit_fit_step(spec, tmp_path):
     initial_layer = _layer_weights(initial_model)
     trained = {}
     for jit_compile in (False, True):
-        model = spec.model()
+        # Without XLA: the model the initial weights come from.
+        model = spec.model() if jit_compile else initial_model
         model.set_weights(initial)
         model.compile(
             optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=jit_compile
@@ -607,17 +610,33 @@ def _features(model, x):
     return keras.Model(model.input, model.get_layer("prediction").input)(x)
 
 
+# `id(spec) -> (spec, weights, features)` of a float32 model of the spec,
+# computed once for the two mixed precision checks (any float32 weights
+# serve: the mixed precision model is given the same).
+_FLOAT32_REFERENCES = {}
+
+
+def _float32_reference(spec, x):
+    """Weights of a float32 `spec.model()` and its features on `x`."""
+    if id(spec) not in _FLOAT32_REFERENCES:
+        model = spec.model()
+        features = keras.ops.convert_to_numpy(_features(model, x))
+        # The spec is kept so that its id is not reused.
+        _FLOAT32_REFERENCES[id(spec)] = (spec, model.get_weights(), features)
+    _, weights, features = _FLOAT32_REFERENCES[id(spec)]
+    return weights, features
+
+
 def check_mixed_precision(spec, tmp_path, policy):
     """Compute dtype follows the policy, variables stay float32, and the
     outputs are those of float32 within the policy's tolerance."""
     compute_dtype = policy.split("_")[1]
     x = spec.model_inputs()
-    reference_model = spec.model()
-    expected = keras.ops.convert_to_numpy(_features(reference_model, x))
+    weights, expected = _float32_reference(spec, x)
     keras.config.set_dtype_policy(policy)
     try:
         model = spec.model()
-        model.set_weights(reference_model.get_weights())
+        model.set_weights(weights)
         layer = model.get_layer("under_test")
         tested = [layer, layer.cell] if spec.recurrent else [layer]
         assert [t.compute_dtype for t in tested] == [compute_dtype] * len(tested)
