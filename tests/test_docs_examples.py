@@ -9,6 +9,7 @@ import decimal
 import doctest
 import importlib
 import io
+import json
 import os
 import pathlib
 import re
@@ -21,10 +22,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def run_python(code, cwd):
+def run_python(code, cwd, *args):
     """Runs `code` in a fresh interpreter in `cwd`; returns its stdout."""
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -33,6 +34,74 @@ def run_python(code, cwd):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
+
+
+# Runs several programs in one interpreter, one after the other, each as
+# `python -c` would: its own globals (`__name__ == "__main__"`), its own
+# working directory (first on `sys.path`), its stdout captured; an error
+# ends that program only. Between two programs, Keras's global state is
+# reset (session, dtype policy, floatx) and pyplot's figures are closed.
+_SHARED_RUNNER = """
+import contextlib, io, json, os, sys, traceback
+with open(sys.argv[1]) as f:
+    programs = json.load(f)
+for program in programs:
+    os.chdir(program["cwd"])
+    stdout, error = io.StringIO(), None
+    try:
+        with contextlib.redirect_stdout(stdout):
+            exec(compile(program["code"], "<string>", "exec"), {"__name__": "__main__"})
+    except BaseException:
+        error = traceback.format_exc()
+    if "keras" in sys.modules:
+        import keras
+        keras.config.set_dtype_policy("float32")
+        keras.config.set_floatx("float32")
+        keras.utils.clear_session()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    with open(program["result"], "w") as f:
+        json.dump({"stdout": stdout.getvalue(), "error": error}, f)
+os._exit(0)  # skip the interpreter's teardown (seconds of CPU)
+"""
+
+
+def needs_its_own_process(code):
+    """Whether `code` sets the environment (`KERAS_BACKEND` before the first
+    `import keras`): then it runs in a fresh interpreter of its own."""
+    return "os.environ" in code
+
+
+def run_python_programs(programs, directory):
+    """Runs `{name: (code, cwd)}` and returns `{name: stdout}`.
+
+    The programs share one interpreter (`_SHARED_RUNNER`: one TensorFlow
+    import instead of one per program), except those that
+    `needs_its_own_process`. A program that fails gives `AssertionError`
+    with its traceback as its stdout's place: `{name: exception}`.
+    """
+    outputs = {}
+    shared = []
+    for index, (name, (code, cwd)) in enumerate(programs.items()):
+        if needs_its_own_process(code):
+            try:
+                outputs[name] = run_python(code, cwd)
+            except AssertionError as error:
+                outputs[name] = error
+        else:
+            result = directory / f"result_{index}.json"
+            shared.append({"name": name, "code": code, "cwd": str(cwd), "result": str(result)})
+    if shared:
+        manifest = directory / "programs.json"
+        manifest.write_text(json.dumps(shared))
+        run_python(_SHARED_RUNNER, directory, manifest)
+        for program in shared:
+            result = json.loads(pathlib.Path(program["result"]).read_text())
+            if result["error"] is None:
+                outputs[program["name"]] = result["stdout"]
+            else:
+                outputs[program["name"]] = AssertionError(result["error"][-3000:])
+    return outputs
 
 
 # === What a page says its code prints ===
@@ -163,6 +232,12 @@ def assert_printed_as_stated(printed, comment, statement):
 
 def check_printed_values(code, cwd):
     """Runs `code`, checks every stated output; returns `[(comment, printed)]`."""
+    instrumented, stated = instrument_prints(code)
+    return check_printed(run_python(instrumented, cwd), stated)
+
+
+def instrument_prints(code):
+    """`code` with its stated prints marked, and `stated_outputs(code)`."""
     stated = stated_outputs(code)
     lines = code.splitlines()
     # Right to left within a line, so that the columns stay valid.
@@ -176,7 +251,11 @@ def check_printed_values(code, cwd):
         "    print(*args, **kwargs, flush=True)\n"
         f"    print('{_MARK}', flush=True)\n"
     )
-    stdout = run_python(prelude + "\n".join(lines), cwd)
+    return prelude + "\n".join(lines), stated
+
+
+def check_printed(stdout, stated):
+    """Checks what `stdout` printed against `stated`; `[(comment, printed)]`."""
     printed = {}
     for match in re.finditer(
         rf"^{_MARK} (\d+) (\d+)\n(.*?)^{_MARK}$", stdout, re.S | re.M
@@ -216,12 +295,9 @@ def test_docstring_examples_run(module):
     assert result.failed == 0
 
 
-def test_readme_example_learns_the_waveform(tmp_path):
+def readme_example():
     readme = (ROOT / "README.md").read_text()
-    code = re.search(r"## Example\n\n```python\n(.*?)```", readme, re.S).group(1)
-    # The README promises "about 0.006" (seeded, so it repeats).
-    checked = check_printed_values(code, tmp_path)
-    assert [comment for comment, _ in checked] == ["about 0.006"]
+    return re.search(r"## Example\n\n```python\n(.*?)```", readme, re.S).group(1)
 
 
 DOC_PAGES = sorted(
@@ -231,12 +307,92 @@ DOC_PAGES = sorted(
 )
 
 
-@pytest.mark.parametrize("page", DOC_PAGES)
-def test_docs_python_blocks_print_what_the_page_says(page, tmp_path):
+def page_code(page):
     # A page's blocks build on each other, as a reader runs them in order.
     text = (ROOT / "docs" / page).read_text()
-    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
-    check_printed_values(code, tmp_path)
+    return "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+
+
+_README = "README.md"
+
+
+@pytest.fixture(scope="module")
+def example_stdout(request, tmp_path_factory):
+    """`name -> stdout` of the README example (`"README.md"`) or a docs page.
+
+    On first use, every example that this session selected runs, in one
+    interpreter (`run_python_programs`), each in a directory of its own;
+    an example that failed raises its error.
+    """
+    outputs = {}
+
+    def selected():
+        names = []
+        for item in request.session.items:
+            if getattr(item, "module", None) is not request.module:
+                continue
+            if item.originalname == "test_readme_example_learns_the_waveform":
+                names.append(_README)
+            elif item.originalname == "test_docs_python_blocks_print_what_the_page_says":
+                names.append(item.callspec.params["page"])
+        return names
+
+    def stdout_of(name):
+        if name not in outputs:
+            names = [n for n in selected() if n not in outputs]
+            names += [] if name in names else [name]
+            directory = tmp_path_factory.mktemp("examples")
+            programs = {}
+            for index, example in enumerate(names):
+                code = readme_example() if example == _README else page_code(example)
+                try:
+                    instrumented, _ = instrument_prints(code)
+                except Exception as error:  # a page that does not parse fails alone
+                    outputs[example] = error
+                    continue
+                cwd = directory / f"example_{index}"
+                cwd.mkdir()
+                programs[example] = (instrumented, cwd)
+            outputs.update(run_python_programs(programs, directory))
+        if isinstance(outputs[name], Exception):
+            raise outputs[name]
+        return outputs[name]
+
+    return stdout_of
+
+
+def test_readme_example_learns_the_waveform(example_stdout):
+    # The README promises "about 0.006" (seeded, so it repeats).
+    _, stated = instrument_prints(readme_example())
+    checked = check_printed(example_stdout(_README), stated)
+    assert [comment for comment, _ in checked] == ["about 0.006"]
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_docs_python_blocks_print_what_the_page_says(page, example_stdout):
+    _, stated = instrument_prints(page_code(page))
+    check_printed(example_stdout(page), stated)
+
+
+def test_a_program_that_sets_the_backend_gets_a_fresh_interpreter(tmp_path):
+    # Programs share one interpreter unless they set the environment before
+    # importing Keras; an error stays with its program.
+    programs = {
+        "first": ("import sys\nsys.modules['shared_marker'] = 1\nprint('first')", tmp_path),
+        "second": ("import sys\nprint('shared_marker' in sys.modules)", tmp_path),
+        "fails": ("raise ValueError('only this one')", tmp_path),
+        "own": (
+            "import os, sys\nos.environ['KERAS_BACKEND'] = 'jax'\n"
+            "print('shared_marker' in sys.modules)",
+            tmp_path,
+        ),
+    }
+    outputs = run_python_programs(programs, tmp_path)
+    assert outputs["first"] == "first\n"
+    assert outputs["second"] == "True\n"
+    assert isinstance(outputs["fails"], AssertionError)
+    assert "ValueError: only this one" in str(outputs["fails"])
+    assert outputs["own"] == "False\n"
 
 
 def test_the_pages_state_values_and_the_descriptions_still_exist():
