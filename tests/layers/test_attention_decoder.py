@@ -87,23 +87,6 @@ def test_matches_numpy_reference(attention_order, input_feeding, attention_units
     assert decoder.state_size == cell_sizes + ([width] if input_feeding else [])
 
 
-def test_the_orders_and_input_feeding_change_the_result():
-    # Each option is a different computation, not a renamed one.
-    targets, memory = _inputs()
-    results = {}
-    for order in ("luong", "bahdanau"):
-        for feeding in (True, False):
-            decoder = _decoder(attention_order=order, input_feeding=feeding, attention_units=3)
-            results[order, feeding] = to_numpy(decoder([targets, memory]))
-    values = list(results.values())
-    for i in range(len(values)):
-        for j in range(i + 1, len(values)):
-            assert np.abs(values[i] - values[j]).max() > 1e-3
-    # At t = 1, without input feeding, only the order matters; with h~_0 = 0
-    # fed, the first input is [x_1; 0] and W_c sees the same columns.
-    assert np.abs(results["luong", True][:, 0] - results["luong", False][:, 0]).max() > 1e-3
-
-
 def test_output_without_w_c_is_the_context_then_the_cell_output():
     decoder = _decoder(
         attention="luong", attention_units=None, input_feeding=False, return_alignments=True
