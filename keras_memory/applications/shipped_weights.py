@@ -65,3 +65,111 @@ def weights_file(weights, table, beside=""):
             weights,
         )
     return pathlib.Path(weights)
+
+
+# The first 8 bytes of every HDF5 file (a `.weights.h5` is one).
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def load_weights(model, path, mismatch_hint=""):
+    """`model.load_weights(path)`, with errors that name the file and the fault.
+
+    Keras's own errors do not say which file they read ("Unable to
+    synchronously open file (file signature not found)"), and a file whose
+    groups do not match the model loads with only a `UserWarning`
+    ("Skipping nested container ...: Affected layers will retain their
+    freshly-initialized weights"), a silently untrained model. Both are a
+    `ValueError` here.
+
+    Args:
+        model: The built model.
+        path: The `.weights.h5` file.
+        mismatch_hint: Text added when the file's shapes or layers do not
+            fit the model (e.g. what the vocabulary size was).
+
+    Raises:
+        ValueError: The file is empty, truncated, not HDF5, or does not
+            hold this model's weights.
+    """
+    import warnings
+
+    path = pathlib.Path(path)
+    with open(path, "rb") as file:
+        head = file.read(len(_HDF5_SIGNATURE))
+    if head != _HDF5_SIGNATURE:
+        what = "is empty" if not head else "has no HDF5 signature (it is not a `.weights.h5` file)"
+        raise ValueError(f"Could not load the weights file {str(path)!r}: the file {what}.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path)
+        except OSError as error:
+            raise ValueError(
+                f"Could not load the weights file {str(path)!r}: the file is corrupted "
+                f"or truncated ({error})."
+            ) from None
+        except ValueError as error:
+            # Keras appends the whole target variable's values: keep the shapes.
+            reason = " ".join(str(error).split("Target variable:")[0].split())
+            raise ValueError(
+                f"The weights file {str(path)!r} does not fit the model "
+                f"{model.name!r}{mismatch_hint}: {reason}"
+            ) from None
+    skipped = [str(w.message) for w in caught if "Skipping" in str(w.message)]
+    if skipped:
+        raise ValueError(
+            f"The weights file {str(path)!r} does not hold all the weights of the model "
+            f"{model.name!r} (corrupted, or another model's): {skipped[0]}"
+        )
+    for warning in caught:  # the others, as Keras gave them
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno
+        )
+
+
+def load_model(path, **kwargs):
+    """`keras.saving.load_model(path)`, with errors naming the file and fault.
+
+    Keras says "File not found ... Please ensure the file is an accessible
+    `.keras` zip file" for a file that is there but truncated or not a zip.
+    The package's classes are registered when `keras_memory` is imported
+    (which importing this module does), so a `.keras` file the package
+    wrote loads here without `custom_objects`.
+
+    Raises:
+        FileNotFoundError: There is no file at `path`.
+        ValueError: The file is empty, not a zip archive (truncated or
+            corrupted), or not a Keras model archive.
+    """
+    import zipfile
+
+    import keras
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No `.keras` file at {str(path)!r}.")
+    if path.stat().st_size == 0:
+        raise ValueError(f"Could not load the model file {str(path)!r}: the file is empty.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"Could not load the model file {str(path)!r}: it is not a zip archive "
+            "(a `.keras` file is one): truncated, corrupted or another format."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(
+            f"Could not load the model file {str(path)!r}: the archive is corrupted ({error})."
+        ) from None
+    if broken is not None:
+        raise ValueError(
+            f"Could not load the model file {str(path)!r}: its member {broken!r} is corrupted."
+        )
+    if "config.json" not in names:
+        raise ValueError(
+            f"Could not load the model file {str(path)!r}: the archive has no config.json "
+            f"(not a Keras model archive; members: {names[:5]})."
+        )
+    return keras.saving.load_model(path, **kwargs)

@@ -3,6 +3,7 @@
 import keras
 
 from keras_memory import validation
+from keras_memory.applications import shipped_weights
 from keras_memory.applications.memn2n_babi import presets
 from keras_memory.datasets import babi
 from keras_memory.layers.memory_network import MemoryNetwork
@@ -133,7 +134,13 @@ def MemN2NbAbI(
         outputs = answer
     model = keras.Model([story, question], outputs, name=name)
     if weights_path is not None:
-        model.load_weights(weights_path)
+        shipped_weights.load_weights(
+            model,
+            weights_path,
+            mismatch_hint=f" (a vocabulary of {vocab_size} tokens, embedding_dim="
+            f"{embedding_dim}, hops={hops}: the vocabulary must be the one the "
+            "weights were trained with)",
+        )
     return model
 
 

@@ -41,7 +41,21 @@ def save_vocabulary(vocabulary, path):
 
 def read_vocabulary(path):
     """The vocabulary (token -> id) written by `save_vocabulary`."""
-    tokens = json.loads(pathlib.Path(path).read_text())
+    try:
+        tokens = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"The vocabulary file {str(path)!r} is not JSON text ({error})."
+        ) from None
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise ValueError(
+            f"The vocabulary file {str(path)!r} must hold a JSON list of tokens "
+            f"(strings, in id order), got {type(tokens).__name__} {str(tokens)[:60]}."
+        )
+    if len(set(tokens)) != len(tokens):
+        raise ValueError(
+            f"The vocabulary file {str(path)!r} lists a token twice: ids would collide."
+        )
     return babi.check_vocabulary({token: i for i, token in enumerate(tokens)})
 
 

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_memory import validation
+from keras_memory.applications import shipped_weights
 from keras_memory.applications.ntm_copy import presets
 from keras_memory.datasets import algorithmic
 from keras_memory.layers import NTM
@@ -72,7 +73,7 @@ def NTMCopy(weights="copy", memory_size=MEMORY_SIZE, name="ntm_copy"):
     )
     model = keras.Model(sequence, bits, name=name)
     if weights_path is not None:
-        model.load_weights(weights_path)
+        shipped_weights.load_weights(model, weights_path)
     return model
 
 
@@ -122,7 +123,7 @@ def NTMRepeatCopy(weights="copy", memory_size=MEMORY_SIZE, name="ntm_repeat_copy
     if weights in presets.SHIPPED_WEIGHTS:
         transplant_copy_weights(NTMCopy(weights, memory_size=memory_size), model)
     elif weights_path is not None:
-        model.load_weights(weights_path)
+        shipped_weights.load_weights(model, weights_path)
     return model
 
 

@@ -33,6 +33,9 @@ import typing
 
 from keras_memory import validation
 
+# The longest line a bAbI file may have (the real ones: under 200).
+MAX_LINE_LENGTH = 10_000
+
 # The paper's memory: "the model only uses the most recent 50 sentences".
 DEFAULT_MEMORY_SIZE = 50
 ALL_TASKS = tuple(range(1, 21))
@@ -274,7 +277,45 @@ def read_babi_file(path, memory_size=DEFAULT_MEMORY_SIZE):
     """
     path = os.fspath(path)
     with open(path, encoding="utf-8") as file:
-        return parse_babi(file, memory_size=memory_size, source=path)
+        try:
+            return parse_babi(
+                _checked_lines(file, path), memory_size=memory_size, source=path
+            )
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"The bAbI file {path!r} is not UTF-8 text: {_first_undecodable(path)} "
+                f"({error.reason})."
+            ) from None
+
+
+def _first_undecodable(path):
+    """Where the first byte that is not UTF-8 is: "line L, byte b'\\xff'"."""
+    with open(path, "rb") as file:
+        for line_number, line in enumerate(file, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                byte = line[error.start : error.start + 1]
+                return f"line {line_number} has the byte {byte!r} at column {error.start + 1}"
+    return "a byte sequence"
+
+
+def _checked_lines(file, path):
+    """The lines of `file`, refusing any longer than `MAX_LINE_LENGTH`.
+
+    A bAbI line is one short sentence or question; a line of a megabyte is
+    a corrupted or non-bAbI file, and its "sentence" would make every
+    vectorized story as wide as it.
+    """
+    for line_number, line in enumerate(file, start=1):
+        if len(line) > MAX_LINE_LENGTH:
+            raise ValueError(
+                f"Line {line_number} of the bAbI file {path!r} is {len(line):,} "
+                f"characters long; a bAbI line (one sentence or question) has "
+                f"at most {MAX_LINE_LENGTH:,}: the file is corrupted or not a "
+                f"bAbI file."
+            )
+        yield line
 
 
 def find_babi_file(directory, task, split="train"):
