@@ -115,7 +115,7 @@ class AttentionDecoder(keras.layers.Layer):
     >>> outputs, alignments = decoder([targets, memory], mask=[None, memory_mask])
     >>> tuple(outputs.shape), tuple(alignments.shape)
     ((2, 3, 6), (2, 3, 4))
-    >>> np.asarray(alignments)[1, :, 2:].max()  # padded sources weigh 0
+    >>> float(np.asarray(alignments)[1, :, 2:].max())  # padded sources weigh 0
     0.0
 
     Reference:
