@@ -41,7 +41,9 @@ def test_info_lists_layers_and_recipes(capsys):
     assert cli.main(["info", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["layers"] == list(keras_memory.layers.__all__)
-    assert info["applications"] == ["MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"]
+    assert info["applications"] == [
+        "AttentionSeq2Seq", "DateNormalizer", "MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"
+    ]
     assert {"clockwork-waveform", "ntm-copy"} <= set(info["recipes"])
     assert cli.main(["info"]) == 0
     assert "ClockworkRNNCell" in capsys.readouterr().out
