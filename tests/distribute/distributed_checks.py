@@ -250,29 +250,29 @@ def _fit_per_replica_xla(branches, initial, x, y, strategy):
     The gradients of each replica come from a `tf.function(jit_compile=True)`
     called in the replica's context; their all-reduce and the update are
     left to the strategy (`apply_gradients` in replica context sums them).
-    The loss is that of Keras's `fit`: each branch's mean squared error over
-    the replica's share, divided by the number of replicas, plus the layers'
-    `add_loss` terms divided by it.
+    The loss is the model's `compute_loss`, as in Keras's `fit`.
     """
-    import keras
     import tensorflow as tf
 
     with strategy.scope():
         model = branches.build()
         model.set_weights(initial)
-        optimizer = keras.optimizers.SGD(LEARNING_RATE)
+        _compile(model)
+        first = {k: v[:GLOBAL_BATCH] for k, v in x.items()}
+        model._symbolic_build(data_batch=(first, [t[:GLOBAL_BATCH] for t in y]))
+        optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
 
     @tf.function(jit_compile=True)
     def gradients(inputs, targets):
         with tf.GradientTape() as tape:
             predictions = model(inputs, training=True)
-            loss = tf.add_n(
-                [tf.reduce_mean(tf.square(t - p)) for t, p in zip(targets, predictions)]
+            # Keras's loss of `fit`: the masked mean squared errors of the
+            # replica's share and the `add_loss` terms, each divided by the
+            # number of replicas.
+            loss = model.compute_loss(
+                x=inputs, y=list(targets), y_pred=predictions, training=True
             )
-            if model.losses:
-                loss += tf.add_n(model.losses)
-            loss /= strategy.num_replicas_in_sync
         return tape.gradient(loss, model.trainable_variables)
 
     def replica_step(inputs, targets):
@@ -314,13 +314,26 @@ def _record(results, key, function):
     results.setdefault("cpu_seconds", {})[key] = round(time.process_time() - start, 1)
 
 
-def run_mirrored():
-    strategy = two_cpu_strategy()
+# The layers of the per-replica XLA check in the default run (the full sweep
+# is the slow `mirrored_full` mode): the one with an `add_loss` term and a
+# metric updated in `call`, a cell in `keras.layers.RNN`, and two layers of
+# several inputs; about 20 s of XLA compilation on two devices.
+XLA_SUBSET = ("SkipRNN", "ClockworkRNNCell", "MemoryNetwork-adjacent", "LuongAttention-general")
+
+
+def layer_sweep(specs, strategy, fit_eagerly=True, xla=True):
+    """Every spec's branch trained on one device and under `strategy`.
+
+    `fit_eagerly`: Keras `fit(run_eagerly=True)` under the strategy (each
+    replica's step runs op by op: no trace, a fraction of the CPU time of a
+    traced step for the 27 branches) instead of the traced step. `xla`: also
+    the per-replica XLA step (`_fit_per_replica_xla`).
+    """
     import keras
-    from conformance_specs import SPECS
+    import numpy as np
 
     keras.utils.set_random_seed(1234)
-    branches = Branches(SPECS)
+    branches = Branches(specs)
     initial_model = branches.build()
     initial = initial_model.get_weights()
     stochastic = {
@@ -328,12 +341,11 @@ def run_mirrored():
         for index, name in enumerate(branches.layer_names)
         if draws_in_training(initial_model.get_layer(name))
     }
-    samples = GLOBAL_BATCH * STEPS
-    x, y = branches.data(initial_model, samples, stochastic)
+    x, y = branches.data(initial_model, GLOBAL_BATCH * STEPS, stochastic)
     results = {
-        "replicas": strategy.num_replicas_in_sync,
         "ids": branches.ids,
         "stochastic": [branches.ids[i] for i in sorted(stochastic)],
+        "cpu_seconds": {},
     }
     start = time.process_time()
     reference, _ = _fit(branches, initial, x, y, run_eagerly=True)
@@ -345,7 +357,7 @@ def run_mirrored():
         run_eagerly=True,
     )
     initial_weights = branches.branch_weights(initial_model)
-    results["cpu_seconds"] = {"references": round(time.process_time() - start, 1)}
+    results["cpu_seconds"]["references"] = round(time.process_time() - start, 1)
 
     def compare(weights):
         table = {}
@@ -358,23 +370,48 @@ def run_mirrored():
             }
         return table
 
-    import numpy as np
-
-    _record(results, "fit", lambda: compare(_fit(branches, initial, x, y, strategy)[0]))
     _record(
         results,
-        "fit_eager",
-        lambda: compare(_fit(branches, initial, x, y, strategy, run_eagerly=True)[0]),
+        "fit",
+        lambda: compare(
+            _fit(branches, initial, x, y, strategy, run_eagerly=fit_eagerly)[0]
+        ),
     )
-    _record(
-        results,
-        "per_replica_xla",
-        lambda: compare(_fit_per_replica_xla(branches, initial, x, y, strategy)),
+    if xla:
+        _record(
+            results,
+            "per_replica_xla",
+            lambda: compare(_fit_per_replica_xla(branches, initial, x, y, strategy)),
+        )
+    keras.utils.clear_session()
+    return results
+
+
+def run_mirrored():
+    """The default run: every layer (eager `fit`), the XLA subset, the
+    recipes (traced `fit`), the losses and metrics."""
+    strategy = two_cpu_strategy()
+    from conformance_specs import SPECS
+
+    results = {"replicas": strategy.num_replicas_in_sync}
+    results["layers"] = layer_sweep(SPECS, strategy, xla=False)
+    results["xla_subset"] = layer_sweep(
+        [spec for spec in SPECS if spec.test_id in XLA_SUBSET], strategy, fit_eagerly=False
     )
     _record(results, "keras_jit_error", lambda: _keras_jit_error(strategy))
-    keras.utils.clear_session()
     run_recipes(strategy, results)
     return results
+
+
+def run_mirrored_full():
+    """The slow run: every layer with the traced `fit` and the XLA step."""
+    strategy = two_cpu_strategy()
+    from conformance_specs import SPECS
+
+    return {
+        "replicas": strategy.num_replicas_in_sync,
+        "layers": layer_sweep(SPECS, strategy, fit_eagerly=False, xla=True),
+    }
 
 
 # --- Losses and metrics across replicas ---------------------------------------
@@ -654,7 +691,12 @@ def run_multi_worker():
 # --- JAX ---------------------------------------------------------------------------
 
 
-def run_jax_data_parallel():
+# The recurrent layers of the default JAX run (the `jax_data_parallel_full`
+# mode, marked slow, has all 17 recurrent specs: about 4 minutes of CPU).
+JAX_SUBSET = ("SkipRNN", "NTM", "PreviousStateAttention", "ZoneoutCell-lstm")
+
+
+def run_jax_data_parallel(full=False):
     """The recurrent specs under `keras.distribution.DataParallel` on JAX.
 
     Run with `KERAS_BACKEND=jax` and
@@ -671,12 +713,23 @@ def run_jax_data_parallel():
     assert keras.backend.backend() == "jax", keras.backend.backend()
     devices = jax.devices("cpu")
     keras.utils.set_random_seed(1234)
-    branches = Branches([spec for spec in SPECS if spec.recurrent])
+    branches = Branches(
+        [s for s in SPECS if s.recurrent and (full or s.test_id in JAX_SUBSET)]
+    )
     initial_model = branches.build()
     initial = initial_model.get_weights()
     x, y = branches.data(initial_model, GLOBAL_BATCH * STEPS, stochastic=set())
     initial_weights = branches.branch_weights(initial_model)
-    results = {"devices": len(devices), "ids": branches.ids, "cpu_seconds": {}}
+    results = {
+        "devices": len(devices),
+        "ids": branches.ids,
+        "cpu_seconds": {},
+        "stochastic": [
+            test_id
+            for test_id, name in zip(branches.ids, branches.layer_names)
+            if draws_in_training(initial_model.get_layer(name))
+        ],
+    }
 
     def fit():
         model = branches.build()
@@ -721,9 +774,11 @@ def _run_recipes_only():  # development aid
 
 MODES = {
     "mirrored": run_mirrored,
+    "mirrored_full": run_mirrored_full,
     "mirrored_recipes": _run_recipes_only,
     "multi_worker": run_multi_worker,
     "jax_data_parallel": run_jax_data_parallel,
+    "jax_data_parallel_full": lambda: run_jax_data_parallel(full=True),
 }
 
 
