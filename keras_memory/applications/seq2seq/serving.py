@@ -100,6 +100,14 @@ def make_sampler(beam_width=4, num_return=None, max_length=DEFAULT_MAX_LENGTH, l
 
     Returns:
         A `keras_memory.decoding` sampler.
+
+    Example:
+
+    >>> type(make_sampler(beam_width=1)).__name__
+    'GreedySampler'
+    >>> sampler = make_sampler(beam_width=4, num_return=2, max_length=11)
+    >>> type(sampler).__name__, sampler.beam_width, sampler.num_return
+    ('BeamSearch', 4, 2)
     """
     beam_width = validation.check_positive_int("beam_width", beam_width)
     if num_return is None:
