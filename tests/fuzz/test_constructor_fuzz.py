@@ -35,8 +35,8 @@ from keras_memory import applications
 from keras_memory import datasets
 from keras_memory import layers
 
-# The lead's layers in progress; fuzzed once they are committed and listed here.
-NOT_YET_FUZZED = {"AttentionDecoder", "StateBridge"}
+# Layers left out of the fuzzing (none today).
+NOT_YET_FUZZED = set()
 
 FUZZ = settings(
     max_examples=30,
@@ -160,6 +160,7 @@ BOOLEANS = st.one_of(st.booleans(), ANYTHING)
 
 # The argument kinds, by name, shared by every layer.
 BOOLEAN_ARGUMENTS = {
+    "input_feeding", "return_alignments",
     "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
     "use_bias", "unit_forget_bias", "return_boundaries", "return_access",
     "return_log_probs", "return_gates", "skip_inference_computation",
@@ -198,6 +199,18 @@ STRATEGIES_BY_NAME = {
     "score": choices_and_junk("additive", "dot", "general", "concat"),
     "query": choices_and_junk("input_and_state", "input", "state"),
     "attended_states": choices_and_junk("all", "first"),
+    "attention_order": choices_and_junk("luong", "bahdanau"),
+    "input_feeding": BOOLEANS,
+    "return_alignments": BOOLEANS,
+    "bridge": choices_and_junk("dense", "zeros"),
+    "state_size": INT_LISTS,
+    "attention": st.one_of(
+        fresh(lambda: layers.LuongAttention("general")),
+        fresh(lambda: layers.BahdanauAttention(4)),
+        fresh(lambda: keras.layers.Attention()),
+        st.sampled_from(["luong", "bahdanau", None]),
+        ANYTHING,
+    ),
 }
 
 
@@ -232,6 +245,10 @@ LAYER_BASES = {
     "SkipRNNCell": lambda: {"cell": keras.layers.GRUCell(4)},
     "ZoneoutCell": lambda: {"cell": keras.layers.LSTMCell(4)},
     "StackedAttention": lambda: {"units": 5},
+    "StateBridge": lambda: {"state_size": 4},
+    "AttentionDecoder": lambda: {
+        "cell": keras.layers.GRUCell(4), "attention": layers.LuongAttention("general")
+    },
 }
 # Keyword arguments that `MemoryNetworkResponse` forwards to `MemoryNetwork`.
 EXTRA_ARGUMENTS = {"MemoryNetworkResponse": ("hops", "memory_size")}
@@ -258,6 +275,8 @@ def shown(value):
     forms = {repr(value), str(value)}
     if isinstance(value, (list, tuple, dict)):
         forms.add(repr(tuple(value)))
+    if isinstance(value, np.generic):  # Keras's own messages show the Python value
+        forms |= {repr(value.item()), str(value.item())}
     return forms
 
 
@@ -327,7 +346,7 @@ def draw_arguments(data, names, most=3):
     return {name: data.draw(strategy_for(name), label=name) for name in chosen}
 
 
-@settings(FUZZ, max_examples=30 * len(LAYER_BASES))
+@settings(FUZZ, max_examples=24 * len(LAYER_BASES))
 @given(data=st.data())
 def test_layer_builds_and_round_trips_or_names_the_argument(data):
     # One test over every layer (the layer drawn first): a test per layer
@@ -375,7 +394,29 @@ APPLICATION_ARGUMENTS = {
         "name": st.one_of(st.just("ntm"), ANYTHING),
     },
 }
+APPLICATION_ARGUMENTS["AttentionSeq2Seq"] = {
+    "vocabulary_size": COUNTS,
+    "target_vocabulary_size": st.one_of(st.none(), COUNTS),
+    "embedding_dim": COUNTS,
+    "encoder_units": COUNTS,
+    "decoder_units": COUNTS,
+    "cell": choices_and_junk("lstm", "gru"),
+    "attention": choices_and_junk("luong", "bahdanau", "none"),
+    "score": choices_and_junk("general", "dot", "concat"),
+    "attention_units": COUNTS,
+    "input_feeding": BOOLEANS,
+    "bridge": choices_and_junk("dense", "zeros"),
+    "name": st.one_of(st.just("s2s"), ANYTHING),
+}
+APPLICATION_ARGUMENTS["DateNormalizer"] = {
+    "weights": st.one_of(st.sampled_from(["dates", "no-such-preset"]), ANYTHING),
+    "beam_width": COUNTS,
+    "batch_size": COUNTS,
+}
 APPLICATION_BASES = {
+    "AttentionSeq2Seq": {"vocabulary_size": 12, "embedding_dim": 4, "encoder_units": 4,
+                         "decoder_units": 4, "attention_units": 4},
+    "DateNormalizer": {},
     "MemN2NbAbI": {"weights": None, "vocabulary": 20, "embedding_dim": 4, "hops": 1,
                    "memory_size": 3},
     "NTMCopy": {"weights": None, "memory_size": 8},
@@ -389,7 +430,7 @@ def test_every_application_is_fuzzed():
         assert set(strategies) == set(constructor_arguments(getattr(applications, name)))
 
 
-@settings(FUZZ, max_examples=6 * len(APPLICATION_ARGUMENTS))
+@settings(FUZZ, max_examples=5 * len(APPLICATION_ARGUMENTS))
 @given(data=st.data())
 def test_application_builds_or_names_the_argument(data):
     builder_name = data.draw(st.sampled_from(sorted(APPLICATION_ARGUMENTS)), label="builder")
@@ -410,11 +451,11 @@ def test_application_builds_or_names_the_argument(data):
         # A path that is not there: the error names it.
         assert str(arguments["weights"]) in str(error)
         return
-    assert isinstance(model, keras.Model)
+    if builder_name != "DateNormalizer":  # a model with its tokenizer and sampler
+        assert isinstance(model, keras.Model)
     for name, value in drawn.items():
         if name != "vocabulary":  # a vocabulary may be a dict
             assert_value_is_meaningful(name, value)
-    assert isinstance(model.name, str)
 
 
 # === Dataset functions ===
@@ -503,7 +544,7 @@ def same(first, second):
             assert a == b
 
 
-@settings(FUZZ, max_examples=20 * len(DATASET_ARGUMENTS))
+@settings(FUZZ, max_examples=15 * len(DATASET_ARGUMENTS))
 @given(data=st.data())
 def test_dataset_function_returns_the_same_data_or_names_the_argument(data):
     function_name = data.draw(st.sampled_from(sorted(DATASET_ARGUMENTS)), label="function")
