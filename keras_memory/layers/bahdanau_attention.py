@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils.attention import AttentionLayer
+from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention_scores import additive_score
 
 
@@ -132,19 +133,31 @@ class BahdanauAttention(AttentionLayer):
         self.kernel_constraint = validation.get_constraint("kernel_constraint", kernel_constraint)
 
     def build_weights(self, query_dim, memory_dim):
+        # Each weight its own initial values (`distinct_initializer`).
+        def initializer(index):
+            return distinct_initializer(self.kernel_initializer, index)
+
         kernel_args = dict(
-            initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.query_kernel = self.add_weight(
-            shape=(query_dim, self.units), name="query_kernel", **kernel_args
+            shape=(query_dim, self.units),
+            name="query_kernel",
+            initializer=initializer(0),
+            **kernel_args,
         )  # W
         self.memory_kernel = self.add_weight(
-            shape=(memory_dim, self.units), name="memory_kernel", **kernel_args
+            shape=(memory_dim, self.units),
+            name="memory_kernel",
+            initializer=initializer(1),
+            **kernel_args,
         )  # U
         self.attention_v = self.add_weight(
-            shape=(self.units,), name="attention_v", **kernel_args
+            shape=(self.units,),
+            name="attention_v",
+            initializer=initializer(2),
+            **kernel_args,
         )  # v
         if self.normalize:
             self.attention_g = self.add_weight(

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils.attention import AttentionLayer
+from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention_scores import concat_score
 from keras_memory.ops.attention_scores import dot_score
 
@@ -130,8 +131,11 @@ class LuongAttention(AttentionLayer):
         self.kernel_constraint = validation.get_constraint("kernel_constraint", kernel_constraint)
 
     def build_weights(self, query_dim, memory_dim):
+        # Each weight its own initial values (`distinct_initializer`).
+        def initializer(index):
+            return distinct_initializer(self.kernel_initializer, index)
+
         kernel_args = dict(
-            initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
@@ -148,14 +152,23 @@ class LuongAttention(AttentionLayer):
             )
         if self.score_name == "general":
             self.kernel = self.add_weight(
-                shape=(memory_dim, query_dim), name="kernel", **kernel_args
+                shape=(memory_dim, query_dim),
+                name="kernel",
+                initializer=initializer(0),
+                **kernel_args,
             )  # W_a, so that W_a h_j = h_j @ kernel
         elif self.score_name == "concat":
             self.kernel = self.add_weight(
-                shape=(query_dim + memory_dim, self.units), name="kernel", **kernel_args
+                shape=(query_dim + memory_dim, self.units),
+                name="kernel",
+                initializer=initializer(0),
+                **kernel_args,
             )  # W_a: rows [:Dq] are W_s, rows [Dq:] are W_h
             self.attention_v = self.add_weight(
-                shape=(self.units,), name="attention_v", **kernel_args
+                shape=(self.units,),
+                name="attention_v",
+                initializer=initializer(1),
+                **kernel_args,
             )  # v_a
         if self.scale:
             self.attention_g = self.add_weight(shape=(), name="attention_g", initializer="ones")

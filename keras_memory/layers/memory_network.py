@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils import random
+from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention import masked_softmax
 from keras_memory.ops.position_encoding import position_encoding
 
@@ -235,18 +236,23 @@ class MemoryNetwork(keras.layers.Layer):
 
     # --- Weights ------------------------------------------------------------
 
+    def _initializer(self, initializer):
+        # Every weight its own initial values: one initializer object draws
+        # the same values at every call (A^k = C^k at the start otherwise).
+        return distinct_initializer(initializer, len(self.weights))
+
     def _embedding(self, name):
         return self.add_weight(
             shape=(self.vocab_size, self.embedding_dim),
             name=name,
-            initializer=self.embeddings_initializer,
+            initializer=self._initializer(self.embeddings_initializer),
         )
 
     def _temporal(self, name):
         return self.add_weight(
             shape=(self.memory_size, self.embedding_dim),
             name=name,
-            initializer=self.embeddings_initializer,
+            initializer=self._initializer(self.embeddings_initializer),
         )
 
     def _check_input_shapes(self, input_shape):
@@ -294,12 +300,12 @@ class MemoryNetwork(keras.layers.Layer):
             self.hop_map = self.add_weight(  # H
                 shape=(self.embedding_dim, self.embedding_dim),
                 name="hop_map",
-                initializer=self.kernel_initializer,
+                initializer=self._initializer(self.kernel_initializer),
             )
             self.answer_kernel = self.add_weight(  # W, (d, V)
                 shape=(self.embedding_dim, self.vocab_size),
                 name="answer_kernel",
-                initializer=self.kernel_initializer,
+                initializer=self._initializer(self.kernel_initializer),
             )
 
     # --- The paper's symbols under both tyings --------------------------------

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention import masked_softmax
 
 
@@ -192,21 +193,28 @@ class StackedAttention(keras.layers.Layer):
                 f"shape {question_shape}",
             )
         kernel_args = dict(
-            initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        # One slice per hop k along the first axis.
+        # One slice per hop k along the first axis; each kernel its own
+        # initial values (`distinct_initializer`).
         self.image_kernel = self.add_weight(
-            shape=(self.hops, features, self.units), name="image_kernel", **kernel_args
+            shape=(self.hops, features, self.units),
+            name="image_kernel",
+            initializer=distinct_initializer(self.kernel_initializer, 0),
+            **kernel_args,
         )  # W_{I,A}^k
         self.question_kernel = self.add_weight(
             shape=(self.hops, features, self.units),
             name="question_kernel",
+            initializer=distinct_initializer(self.kernel_initializer, 1),
             **kernel_args,
         )  # W_{Q,A}^k
         self.attention_kernel = self.add_weight(
-            shape=(self.hops, self.units, 1), name="attention_kernel", **kernel_args
+            shape=(self.hops, self.units, 1),
+            name="attention_kernel",
+            initializer=distinct_initializer(self.kernel_initializer, 2),
+            **kernel_args,
         )  # W_P^k
         if self.use_bias:
             self.bias = self.add_weight(

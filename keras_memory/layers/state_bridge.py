@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils.initializers import distinct_initializer
 
 BRIDGES = ("dense", "zeros")
 
@@ -110,25 +111,12 @@ class StateBridge(keras.layers.Layer):
                 self.add_weight(
                     shape=(encoder_size, size),
                     name=f"kernel_{index}",
-                    initializer=self._kernel_initializer(index),
+                    initializer=distinct_initializer(self.kernel_initializer, index),
                 )
             )  # W_k
             self.biases.append(
                 self.add_weight(shape=(size,), name=f"bias_{index}", initializer="zeros")
             )  # b_k
-
-    def _kernel_initializer(self, index):
-        # A Keras initializer draws the same values at every call (an
-        # unseeded one fixes its seed when made), so W_0 and W_1 of an
-        # LSTM's equal-sized [h, c] would start equal, and s_0^h = s_0^c.
-        # Each W_k gets its own copy: a fresh seed, or the given seed + k.
-        initializer = self.kernel_initializer
-        if not isinstance(initializer, keras.initializers.Initializer):
-            return initializer  # a plain function
-        config = initializer.get_config()
-        if index and validation.is_integer(config.get("seed")):
-            config["seed"] += index
-        return type(initializer).from_config(config)
 
     def call(self, inputs):
         states = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
