@@ -1,0 +1,214 @@
+"""`tf.distribute.MirroredStrategy` over two logical CPU devices.
+
+One subprocess (`distributed_checks.py mirrored`) trains every conformance
+spec, the applications' recipes and the loss and metric checks, and writes
+JSON; the tests below read it. See `distributed_checks.py` for how each run
+is made.
+"""
+
+import numpy as np
+import pytest
+from conformance_specs import SPECS
+from distributed_checks import WEIGHTS_ATOL
+from distributed_checks import XLA_SUBSET
+from distributed_checks import run_checks
+
+IDS = [spec.test_id for spec in SPECS]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return run_checks("mirrored", tmp_path_factory.mktemp("mirrored"))
+
+
+def _no_error(record):
+    assert "error" not in record, record["error"]
+
+
+def _assert_equal_to_one_device(sweep, check, test_id):
+    _no_error(sweep[check])
+    record = sweep[check][test_id]
+    assert record["finite"]
+    # The layer trained at all (else equality would say nothing).
+    assert record["moved"] > 1e-3, record
+    assert record["difference"] < WEIGHTS_ATOL, record
+
+
+def test_two_replicas(results):
+    assert results["replicas"] == 2
+    assert results["layers"]["ids"] == IDS
+    assert sorted(results["xla_subset"]["ids"]) == sorted(XLA_SUBSET)
+
+
+@pytest.mark.parametrize("test_id", IDS)
+def test_weights_equal_one_device(results, test_id):
+    """After the steps (Keras `fit` under the strategy, run eagerly) every
+    layer's weights are the one-device run's."""
+    _assert_equal_to_one_device(results["layers"], "fit", test_id)
+
+
+@pytest.mark.parametrize("check", ["fit", "per_replica_xla"])
+@pytest.mark.parametrize("test_id", XLA_SUBSET)
+def test_traced_and_xla_steps_equal_one_device(results, check, test_id):
+    """The traced `fit` step and the per-replica XLA step, on a few layers
+    (every layer: the slow `test_every_layer_traced_and_xla`)."""
+    _assert_equal_to_one_device(results["xla_subset"], check, test_id)
+
+
+@pytest.fixture(scope="module")
+def full_results(tmp_path_factory):
+    return run_checks("mirrored_full", tmp_path_factory.mktemp("mirrored_full"), timeout=3000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", ["fit", "per_replica_xla"])
+@pytest.mark.parametrize("test_id", IDS)
+def test_every_layer_traced_and_xla(full_results, check, test_id):
+    """Every layer with the traced `fit` step and the per-replica XLA step
+    (about 6 minutes of CPU: the default run covers the layers eagerly and
+    these two steps on `XLA_SUBSET`)."""
+    _assert_equal_to_one_device(full_results["layers"], check, test_id)
+
+
+def test_stochastic_layers_are_the_seeded_ones(results):
+    """The layers that draw in training are compared on equal halves."""
+    expected = {
+        spec.test_id
+        for spec in SPECS
+        if spec.test_id.startswith("ZoneoutCell")
+        or spec.test_id in ("MemoryNetwork-layerwise", "MemoryCell-hard")
+    }
+    assert expected <= set(results["layers"]["stochastic"])
+
+
+def test_keras_fit_with_jit_compile_fails_under_the_strategy(results):
+    """Keras 3.15 XLA-compiles the cross-replica step, which XLA cannot
+    place on two devices (Keras issue 19005; `jit_compile="auto"` is off
+    under tf.distribute for this reason). When this starts to pass, the
+    guide's advice (the per-replica XLA step) can go."""
+    error = results["keras_jit_error"]
+    assert error is not None
+    assert "Trying to access resource" in error
+
+
+def _arrays(values):
+    return [np.asarray(value, "float32") for value in values]
+
+
+def _assert_weights_equal(actual, expected, initial):
+    actual, expected, initial = _arrays(actual), _arrays(expected), _arrays(initial)
+    assert max(np.abs(e - i).max() for e, i in zip(expected, initial)) > 1e-4, "no training"
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, atol=WEIGHTS_ATOL, rtol=0)
+
+
+# --- Losses and metrics across replicas ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def skip_rnn(results):
+    record = results["skip_rnn_reductions"]
+    _no_error(record)
+    x = np.asarray(record["x"])
+    gates = np.asarray(record["gates"])
+    valid = (x != 0).any(-1)
+    return record, gates, valid
+
+
+def test_skip_rnn_gates_take_both_values(skip_rnn):
+    _, gates, valid = skip_rnn
+    assert set(np.unique(gates[valid])) == {0.0, 1.0}
+    np.testing.assert_array_equal(gates[~valid], 0.0)  # padding is no update
+
+
+@pytest.mark.parametrize("run", ["one_device", "mirrored"])
+def test_skip_rnn_budget_loss_is_reduced_over_the_global_batch(skip_rnn, run):
+    """`L_budget = lambda mean_b sum_t u_t` (lambda = 1) over all 4 examples,
+    though each replica adds the term of its 2."""
+    record, gates, _ = skip_rnn
+    expected = gates.sum(axis=1).mean()
+    np.testing.assert_allclose(record[run]["loss"], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("run", ["one_device", "mirrored"])
+def test_skip_rnn_update_rate_is_reduced_over_the_global_batch(skip_rnn, run):
+    """Updates over valid steps (both replicas hold as many valid steps)."""
+    record, gates, valid = skip_rnn
+    np.testing.assert_allclose(
+        record[run]["update_rate"], gates.sum() / valid.sum(), rtol=1e-6
+    )
+
+
+def test_skip_rnn_budget_gradient_equals_one_device(skip_rnn):
+    """The step of the budget term alone: each replica's gradient of its
+    own term, all-reduced (before the fix, half of it was lost)."""
+    record, _, _ = skip_rnn
+    _assert_weights_equal(
+        record["mirrored"]["weights"], record["one_device"]["weights"], record["initial"]
+    )
+
+
+# --- The applications' recipes ------------------------------------------------
+
+
+def test_ntm_copy_recipe_weights_equal_one_device(results):
+    one, two = results["ntm_copy/one_device"], results["ntm_copy/mirrored"]
+    _no_error(one)
+    _no_error(two)
+    _assert_weights_equal(two["weights"], one["weights"], one["initial"])
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def babi(results):
+    one, two = results["babi/one_device"], results["babi/mirrored"]
+    _no_error(one)
+    _no_error(two)
+    assert one["examples"] > 0
+    return one, two
+
+
+def test_babi_recipe_trains_under_the_strategy(babi):
+    """`train_babi` runs its epoch, validation and evaluation under the
+    strategy; its mean loss is the one-device loss to 1e-3."""
+    one, two = babi
+    assert all(np.isfinite(w).all() for w in _arrays(two["weights"]))
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Open: train_babi under MirroredStrategy ends 5e-3 away from one "
+    "device (clipping off, noise off, even shares); not yet explained",
+)
+def test_babi_recipe_weights_equal_one_device(babi):
+    one, two = babi
+    for a, b in zip(_arrays(two["weights"]), _arrays(one["weights"])):
+        np.testing.assert_allclose(a, b, atol=WEIGHTS_ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("run", ["one_device", "mirrored"])
+def test_bit_errors_metric_is_reduced_over_the_global_batch(results, run):
+    """`evaluate`'s `BitErrorsPerSequence` equals the NumPy cost of the
+    model's own predictions (each replica counts its 2 sequences)."""
+    from keras_memory.datasets.algorithmic import bit_errors_per_sequence
+
+    record = results[f"ntm_copy/{run}"]
+    _no_error(record)
+    expected = bit_errors_per_sequence(
+        np.asarray(record["targets"]),
+        np.asarray(record["predictions"]),
+        np.asarray(record["sample_weights"]),
+    )
+    assert expected > 0  # an untrained model errs: the count is not trivially 0
+    np.testing.assert_allclose(record["evaluated_bit_errors"], expected, rtol=1e-6)
+
+
+def test_predict_on_batch_repeats_the_batch_under_the_strategy(results):
+    """Keras 3.15's `predict_on_batch` under MirroredStrategy gives every
+    replica the whole batch and concatenates: 8 rows for 4 (upstream; so
+    `evaluate_copy`, built on it, cannot run under a strategy; `predict`
+    is right). When this fails, Keras has fixed it: update the guide."""
+    assert results["ntm_copy/one_device"]["predict_on_batch_rows"] == 4
+    assert results["ntm_copy/mirrored"]["predict_on_batch_rows"] == 8
