@@ -41,7 +41,9 @@ Run from the project root:
 
 The full run is the last command: the defaults (model of
 `AttentionSeq2Seq`'s default sizes, 20,000 batches of 64 per task and model,
-Adam 1e-3) are the budgets of the goals above.
+Adam 1e-3) are the budgets meant for the goals above; they have not been run
+to the end yet, so raise `--dates-steps` / `--reversal-steps` if a goal is
+missed for want of training.
 """
 
 import os
