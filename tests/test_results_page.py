@@ -206,3 +206,29 @@ def test_babi_summary_rows_are_the_metadata():
         f"mean validation error is {combined['mean_validation_error']:.1f} % with "
         f"{combined['failed_tasks']} failed tasks" in prose
     )
+
+
+# --- The shipped date normaliser ---------------------------------------------------
+
+
+def test_date_table_and_budget_are_the_metadata():
+    from keras_memory.applications import seq2seq
+
+    metadata = seq2seq.shipped_metadata("dates")
+    evaluation, training = metadata["evaluation"], metadata["training"]
+    section = _section("### The shipped date normaliser")
+    rows = _table(section, "decoding")
+    assert rows[0] == ["decoding", "English", "French", "German", "goal"]
+    goal = f"{evaluation['goal_exact_match_per_language']:.1f}"
+    for row, key in zip(rows[1:], ("greedy", "beam_4")):
+        languages = evaluation[key]["languages"]
+        assert row[1:] == [f"{languages[code]:.1f}" for code in ("en", "fr", "de")] + [goal]
+        # "Every one of the eleven formats is at 100.0 as well".
+        assert set(evaluation[key]["formats"].values()) == {100.0}
+        assert len(evaluation[key]["formats"]) == 11
+    prose = _prose(section)
+    assert f"{evaluation['examples_per_language']:,} held-out test dates" in prose
+    assert f"{training['steps']:,} steps" in prose
+    assert f"{training['examples']:,} training dates" in prose
+    assert f"{round(training['wall_seconds'])} s" in prose
+    assert f"--epochs {training['epochs']} --seed {training['seed']}" in prose
