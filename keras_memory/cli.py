@@ -214,16 +214,18 @@ def run_translate(args):
 
 
 def run_export(args):
-    import keras
-
-    import keras_memory  # noqa: F401  (registers the layers for loading)
+    from keras_memory.applications.shipped_weights import load_model
     from keras_memory.export import describe_signature
     from keras_memory.export import export_for_serving
 
     model_path = pathlib.Path(args.model)
     if not model_path.is_file():
         raise SystemExit(f"keras-memory export: no such model file: {model_path}")
-    model = keras.saving.load_model(model_path)
+    try:
+        # Names the file and the fault of a truncated or foreign file.
+        model = load_model(model_path)
+    except ValueError as error:
+        raise SystemExit(f"keras-memory export: {error}") from None
     name = args.name or model_path.stem
     export_dir = export_for_serving(model, args.base_dir, name, args.version)
     print(f"Wrote {export_dir}")

@@ -88,6 +88,13 @@ def test_train_then_export(tmp_path):
     assert missing.returncode != 0
     assert "no such model file: nothing.keras" in missing.stderr
 
+    # A truncated file: one line naming the file and the fault.
+    (tmp_path / "cut.keras").write_bytes((tmp_path / "cw.keras").read_bytes()[:100])
+    cut = _run("export", "cut.keras", cwd=tmp_path)
+    assert cut.returncode == 1
+    assert "keras-memory export: Could not load the model file" in cut.stderr
+    assert "cut.keras" in cut.stderr and "Traceback" not in cut.stderr
+
 
 def _number_after(text, label):
     return float(text.split(label)[1].split()[0])
