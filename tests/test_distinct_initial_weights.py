@@ -23,9 +23,22 @@ def _random_weights(layer):
     return weights
 
 
+# StackedAttention's W_{I,A}, W_{Q,A} and W_P share their start for now: the
+# two-hop SAN learns much faster from it (0.77 against 0.58 validation
+# accuracy at 8 epochs, benchmarks/stacked_attention.py); asserted here so
+# that the choice stays visible until it is studied or made an option.
+SHARED_START = {"StackedAttention": {"image_kernel", "question_kernel", "attention_kernel"}}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.test_id)
 def test_weights_start_with_distinct_values(spec):
     layer = spec.model().get_layer("under_test")
+    shared = SHARED_START.get(spec.test_id)
     for (name_a, a), (name_b, b) in itertools.combinations(_random_weights(layer), 2):
         prefix = min(a.size, b.size)
+        names = {name_a.split("/")[-1], name_b.split("/")[-1]}
+        if shared and names <= shared:
+            if a.size == b.size:  # same shape, same fans: the same values
+                np.testing.assert_array_equal(a, b)
+            continue
         assert not np.array_equal(a[:prefix], b[:prefix]), f"{name_a} starts as {name_b}"

@@ -119,7 +119,7 @@ LOAD_EVERY_SHIPPED_WEIGHT = textwrap.dedent(
     import numpy as np
 
     import keras_memory
-    from keras_memory.applications import MemN2NbAbI, NTMCopy, NTMRepeatCopy
+    from keras_memory.applications import DateNormalizer, MemN2NbAbI, NTMCopy, NTMRepeatCopy
     from keras_memory.applications.memn2n_babi import babi_models, per_task_weights
     from keras_memory.applications.shipped_weights import saved_models_dir
 
@@ -155,6 +155,10 @@ LOAD_EVERY_SHIPPED_WEIGHT = textwrap.dedent(
     joint = MemN2NbAbI(weights="babi-en-1k")
     loaded["memn2n_babi/babi-en-1k.weights.h5"] = loaded_from(
         joint, folder / "memn2n_babi" / "babi-en-1k.weights.h5"
+    )
+    dates = DateNormalizer(weights="dates")
+    loaded["date_normalizer/dates.weights.h5"] = loaded_from(
+        dates.model, folder / "date_normalizer" / "dates.weights.h5"
     )
     files = per_task_weights()
     models = babi_models(tasks="all")
