@@ -317,10 +317,10 @@ def page_code(page):
     )
 
 
-# Blocks fenced ```python {.no-run} are shown, not run: code for hardware
+# Blocks fenced ``` {.python .no-run} are shown, not run: code for hardware
 # these machines do not have (GPUs, TPUs, several machines), whose
 # behaviour tests/distribute checks on logical devices. They must parse.
-NO_RUN_BLOCK = re.compile(r"```python \{\.no-run\}\n(.*?)```", re.S)
+NO_RUN_BLOCK = re.compile(r"``` \{\.python \.no-run\}\n(.*?)```", re.S)
 
 
 def test_blocks_shown_but_not_run_parse():
