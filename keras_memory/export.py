@@ -551,30 +551,38 @@ def predict_in_fresh_process(export_dir, inputs, timeout=600):
         inputs_path = os.path.join(scratch, "inputs.npz")
         outputs_path = os.path.join(scratch, "outputs.npz")
         np.savez(inputs_path, **{k: np.asarray(v) for k, v in inputs.items()})
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _FRESH_PROCESS_SCRIPT,
-                # The child runs in a scratch directory: pass an absolute path.
-                str(pathlib.Path(export_dir).resolve()),
-                inputs_path,
-                outputs_path,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=scratch,  # keep the project checkout off sys.path
-            env=env,
+        run_in_fresh_process(
+            _FRESH_PROCESS_SCRIPT,
+            # The child runs in a scratch directory: pass an absolute path.
+            [str(pathlib.Path(export_dir).resolve()), inputs_path, outputs_path],
+            scratch,
+            timeout,
+            f"Loading {export_dir} in a fresh process",
         )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"Loading {export_dir} in a fresh process failed "
-                f"(exit {result.returncode}):\n{result.stderr[-4000:]}"
-            )
         with np.load(outputs_path) as outputs:
             return {key: outputs[key] for key in outputs.files}
+
+
+def run_in_fresh_process(script, args, scratch, timeout, what):
+    """Runs `python -c script *args` in `scratch`; raises with its stderr on failure.
+
+    The child starts in the scratch directory, so the project checkout is not
+    on its `sys.path` (a process that cannot import `keras_memory` unless it
+    is installed), with TensorFlow's start-up logging silenced.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=scratch,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{what} failed (exit {result.returncode}):\n{result.stderr[-4000:]}"
+        )
+    return result
 
 
 # Run by `stream_in_fresh_process`: each stream starts from `initial_state`
@@ -659,19 +667,13 @@ def stream_in_fresh_process(streams, timeout=600):
         inputs_path = os.path.join(scratch, "inputs.npz")
         outputs_path = os.path.join(scratch, "outputs.npz")
         np.savez(inputs_path, **sequences)
-        result = subprocess.run(
-            [sys.executable, "-c", _STREAM_SCRIPT, manifest_path, inputs_path, outputs_path],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=scratch,  # keep the project checkout off sys.path
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        run_in_fresh_process(
+            _STREAM_SCRIPT,
+            [manifest_path, inputs_path, outputs_path],
+            scratch,
+            timeout,
+            "Streaming in a fresh process",
         )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"Streaming in a fresh process failed (exit {result.returncode}):\n"
-                f"{result.stderr[-4000:]}"
-            )
         results = {label: {} for label in streams}
         labels = {f"stream_{index}": label for index, label in enumerate(streams)}
         with np.load(outputs_path) as outputs:

@@ -37,8 +37,6 @@ in which `keras_memory` cannot be imported. TensorFlow-only.
 import json
 import os
 import pathlib
-import subprocess
-import sys
 import tempfile
 
 import keras
@@ -382,19 +380,15 @@ def translate_in_fresh_process(requests, timeout=600):
         with open(manifest_path, "w", encoding="utf-8") as f:
             json.dump(manifest, f, ensure_ascii=False)
         outputs_path = os.path.join(scratch, "outputs.npz")
-        result = subprocess.run(
-            [sys.executable, "-c", _FRESH_PROCESS_SCRIPT, manifest_path, outputs_path],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=scratch,  # keep the project checkout off sys.path
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        from keras_memory import export
+
+        export.run_in_fresh_process(
+            _FRESH_PROCESS_SCRIPT,
+            [manifest_path, outputs_path],
+            scratch,
+            timeout,
+            "Translating in a fresh process",
         )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"Translating in a fresh process failed (exit {result.returncode}):\n"
-                f"{result.stderr[-4000:]}"
-            )
         results = {label: {} for label in requests}
         with np.load(outputs_path) as outputs:
             for key in outputs.files:
