@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.glimpse import _check_sensor_arguments
 from keras_memory.ops.glimpse import glimpse_sensor
 
@@ -85,23 +86,21 @@ class GlimpseNetwork(keras.layers.Layer):
             "kernel_initializer", kernel_initializer
         )
 
-        def dense(units, name, use_bias=True):
+        def dense(units, name, index, use_bias=True):
+            # Each Dense gets its own copy of the initializer: one shared
+            # object would give weights of the same shape the same start.
             return keras.layers.Dense(
                 units,
                 use_bias=use_bias,
-                kernel_initializer=keras.initializers.get(
-                    keras.saving.serialize_keras_object(self.kernel_initializer)
-                ),
+                kernel_initializer=distinct_initializer(self.kernel_initializer, index),
                 dtype=self.dtype_policy,
                 name=name,
             )
 
-        # Each Dense gets its own initializer object: one shared object
-        # would give weights of the same shape the same start.
-        self.what = dense(self.glimpse_units, "what")  # theta_g^0
-        self.where = dense(self.location_units, "where")  # theta_g^1
-        self.what_to_glimpse = dense(self.units, "what_to_glimpse")  # theta_g^2
-        self.where_to_glimpse = dense(self.units, "where_to_glimpse", use_bias=False)
+        self.what = dense(self.glimpse_units, "what", 0)  # theta_g^0: rho -> h_g
+        self.where = dense(self.location_units, "where", 1)  # theta_g^1: l -> h_l
+        self.what_to_glimpse = dense(self.units, "what_to_glimpse", 2)  # theta_g^2
+        self.where_to_glimpse = dense(self.units, "where_to_glimpse", 3, use_bias=False)
 
     def _check_shapes(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2:
