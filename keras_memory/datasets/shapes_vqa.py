@@ -36,7 +36,6 @@ Reference:
     for Image Question Answering.* CVPR 2016. https://arxiv.org/abs/1511.02274
 """
 
-
 import numpy as np
 
 from keras_memory import validation
@@ -70,9 +69,7 @@ def position_names(grid_size=3):
     grid_size = validation.check_positive_int("grid_size", grid_size)
     if grid_size == 3:
         return _POSITION_NAMES_3X3
-    return tuple(
-        f"row {r} column {c}" for r in range(grid_size) for c in range(grid_size)
-    )
+    return tuple(f"row {r} column {c}" for r in range(grid_size) for c in range(grid_size))
 
 
 def answer_names(grid_size=3):
@@ -121,31 +118,38 @@ def shape_mask(shape, size):
     raise validation.invalid_argument("shape", f"one of {SHAPES}", shape)
 
 
-def render(scene, cell_size=8, jitter=1, rng=None):
+def render(scene, cell_size=8, jitter=1, rng=None, widths=None):
     """The float32 RGB image `(g * cell_size, g * cell_size, 3)` of a scene.
 
     Args:
-        scene: Integer array `(g, g, 2)`: per cell the shape id (into
-            `SHAPES`) and the colour id (into `COLOURS`), `EMPTY` (-1) for
-            empty cells.
+        scene: Integer array `(g, g, k)`, `k >= 2`: per cell the shape id
+            (into `SHAPES`) and the colour id (into `COLOURS`), `EMPTY` (-1)
+            for empty cells; entries after the second are ignored.
         cell_size: Pixels per cell side.
         jitter: Each shape is `cell_size - 2 * jitter` pixels wide, placed
             at a random offset in `[0, 2 * jitter]` inside its cell.
         rng: A `numpy.random.Generator` for the offsets; `None` centres
             every shape.
+        widths: Optional integer array `(g, g)`: the width in pixels of the
+            shape in each cell (at most `cell_size`), instead of
+            `cell_size - 2 * jitter`; a shape of width `w` is placed at a
+            random offset in `[0, cell_size - w]` (centred without `rng`).
+            Default: `None`.
     """
     grid_size = scene.shape[0]
-    size = cell_size - 2 * jitter
     image = np.zeros((grid_size * cell_size, grid_size * cell_size, 3), "float32")
     for r in range(grid_size):
         for c in range(grid_size):
-            shape_id, colour_id = scene[r, c]
+            shape_id, colour_id = scene[r, c, :2]
             if shape_id == EMPTY:
                 continue
+            size = cell_size - 2 * jitter if widths is None else int(widths[r, c])
+            # The shape's free room in its cell: 2 * jitter without `widths`.
+            room = cell_size - size
             if rng is None:
-                dy = dx = jitter
+                dy = dx = room // 2
             else:
-                dy, dx = rng.integers(0, 2 * jitter + 1, size=2)
+                dy, dx = rng.integers(0, room + 1, size=2)
             top, left = r * cell_size + dy, c * cell_size + dx
             patch = image[top : top + size, left : left + size]
             patch[shape_mask(SHAPES[shape_id], size)] = COLOUR_RGB[COLOURS[colour_id]]
@@ -266,8 +270,7 @@ def shapes_vqa(
     if not min_objects <= max_objects <= grid_size**2:
         raise validation.invalid_argument(
             "max_objects",
-            f"an integer in [min_objects, grid_size ** 2] = "
-            f"[{min_objects}, {grid_size ** 2}]",
+            f"an integer in [min_objects, grid_size ** 2] = [{min_objects}, {grid_size**2}]",
             max_objects,
         )
     if not validation.is_integer(jitter) or not 0 <= 4 * jitter < cell_size:
