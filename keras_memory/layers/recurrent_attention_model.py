@@ -126,6 +126,7 @@ class RecurrentAttentionModel(keras.layers.Layer):
         self.num_glimpses = validation.check_positive_int("num_glimpses", num_glimpses)
         self.core_units = validation.check_positive_int("core_units", core_units)
         self.seed = validation.check_seed(seed, allow_none=True)
+        location_std = validation.check_positive_number("location_std", location_std)
         self.glimpse_network = GlimpseNetwork(
             patch_size=patch_size,
             num_scales=num_scales,
@@ -185,7 +186,8 @@ class RecurrentAttentionModel(keras.layers.Layer):
         images_shape = self._check_images(images_shape)
         batch = images_shape[0]
         self.glimpse_network.build([images_shape, (batch, 2)])
-        self.core_cell.build((batch, self.glimpse_network.units))
+        if not self.core_cell.built:  # a deserialized cell arrives built
+            self.core_cell.build((batch, self.glimpse_network.units))
         hidden = (batch, self.hidden_size)
         self.location_network.build(hidden)
         self.baseline_network.build(hidden)
