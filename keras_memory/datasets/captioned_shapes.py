@@ -148,6 +148,8 @@ def decode_caption(ids):
     'a small red square'
     """
     ids = np.asarray(ids)
+    if ids.ndim == 1 and ids.size == 0:
+        return ""
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise validation.invalid_argument("ids", "a 1-D sequence of integer ids", ids)
     if ids.size and (ids.min() < 0 or ids.max() >= len(VOCABULARY)):
