@@ -50,6 +50,8 @@ setup(
         "tensorflow-datasets",
         "matplotlib",
         "numpy",
+        # BLEU of the captioning evaluation (nltk.translate.bleu_score).
+        "nltk",
     ],
     extras_require={
         # build, setuptools and wheel: tests/test_packaging.py builds the
