@@ -103,7 +103,7 @@ class GaussianLocationPolicy(keras.layers.Layer):
     >>> import numpy as np
     >>> policy = GaussianLocationPolicy(std=0.1, seed=0)
     >>> locations, log_probs = policy(np.ones((4, 8), "float32"), sample=True)
-    >>> locations.shape, log_probs.shape
+    >>> tuple(locations.shape), tuple(log_probs.shape)
     ((4, 2), (4,))
 
     Reference:

@@ -97,8 +97,8 @@ class RecurrentAttentionModel(keras.layers.Layer):
     ...                               glimpse_output_units=16, core_units=16)
     >>> logits, locations, log_probs, baselines = ram(
     ...     np.random.rand(2, 28, 28, 1).astype("float32"))
-    >>> logits.shape, locations.shape, log_probs.shape, baselines.shape
-    ((2, 10), (2, 3, 2), (2, 3), (2, 3))
+    >>> [tuple(t.shape) for t in (logits, locations, log_probs, baselines)]
+    [(2, 10), (2, 3, 2), (2, 3), (2, 3)]
 
     Reference:
         Mnih, Heess, Graves and Kavukcuoglu, "Recurrent Models of Visual
