@@ -33,9 +33,13 @@ import dataclasses
 import numpy as np
 import tensorflow_datasets as tfds
 
+# By name, not as `datasets.captioned_shapes`: the package may export a
+# function of that name.
 from keras_memory import validation
-from keras_memory.datasets import captioned_shapes as shapes
 from keras_memory.datasets._tfds_source import SourceFileCodePath
+from keras_memory.datasets.captioned_shapes import CAPTION_LENGTH
+from keras_memory.datasets.captioned_shapes import captioned_shapes
+from keras_memory.datasets.captioned_shapes import decode_caption
 
 # Split name -> the split's number in the examples' seeds.
 SPLITS = {"train": 0, "validation": 1, "test": 2}
@@ -120,8 +124,8 @@ class CaptionedShapes(SourceFileCodePath, tfds.core.GeneratorBasedBuilder):
             {
                 "image": tfds.features.Image(shape=(size, size, 3)),
                 "caption": tfds.features.Text(),
-                "caption_ids": tfds.features.Tensor(shape=(shapes.CAPTION_LENGTH,), dtype=np.int32),
-                "cells": tfds.features.Tensor(shape=(shapes.CAPTION_LENGTH,), dtype=np.int32),
+                "caption_ids": tfds.features.Tensor(shape=(CAPTION_LENGTH,), dtype=np.int32),
+                "cells": tfds.features.Tensor(shape=(CAPTION_LENGTH,), dtype=np.int32),
                 "scene": tfds.features.Tensor(shape=(grid, grid, 3), dtype=np.int32),
             }
         )
@@ -144,9 +148,7 @@ class CaptionedShapes(SourceFileCodePath, tfds.core.GeneratorBasedBuilder):
         config = self.builder_config
         sizes = config.split_sizes()
         # Validates the arguments and the seed before any writing.
-        shapes.captioned_shapes(
-            1, seed=(config.seed, 0), split="all", **config.generator_arguments()
-        )
+        captioned_shapes(1, seed=(config.seed, 0), split="all", **config.generator_arguments())
         return {
             name: self._generate_examples(name, number, sizes[name])
             for name, number in SPLITS.items()
@@ -154,7 +156,7 @@ class CaptionedShapes(SourceFileCodePath, tfds.core.GeneratorBasedBuilder):
 
     def _generate_examples(self, split, split_number, num_examples):
         config = self.builder_config
-        examples = shapes.captioned_shapes(
+        examples = captioned_shapes(
             num_examples,
             seed=(config.seed, split_number),
             split=split,
@@ -166,7 +168,7 @@ class CaptionedShapes(SourceFileCodePath, tfds.core.GeneratorBasedBuilder):
                 {
                     # The colours' channels are 0 or 1: uint8 keeps them exactly.
                     "image": np.round(image * 255).astype(np.uint8),
-                    "caption": shapes.decode_caption(ids),
+                    "caption": decode_caption(ids),
                     "caption_ids": ids,
                     "cells": cells,
                     "scene": scene,

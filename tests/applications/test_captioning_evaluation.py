@@ -14,7 +14,8 @@ from keras_memory.applications.captioning.evaluation import exact_match_by_objec
 from keras_memory.applications.captioning.evaluation import feature_cell_overlap
 from keras_memory.applications.captioning.evaluation import format_metrics
 from keras_memory.applications.captioning.evaluation import metrics_table
-from keras_memory.datasets import captioned_shapes
+from keras_memory.datasets.captioned_shapes import captioned_shapes
+from keras_memory.datasets.captioned_shapes import decode_caption
 
 evaluation = importlib.import_module("keras_memory.applications.captioning.evaluation")
 
@@ -94,8 +95,8 @@ def test_attention_correctness_by_hand():
 
 
 def test_metrics_and_table_on_generated_captions():
-    examples = captioned_shapes.captioned_shapes(6, seed=4)
-    references = [captioned_shapes.decode_caption(ids) for ids in examples.captions]
+    examples = captioned_shapes(6, seed=4)
+    references = [decode_caption(ids) for ids in examples.captions]
     targets = examples.cells[:, 1:]
     # A perfect attention: all weight on each content word's cell.
     alphas = np.full(targets.shape + (49,), 1e-3, "float32")

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from keras_memory.datasets import captioned_shapes as shapes
 from keras_memory.datasets import captioned_shapes_tfds
+from keras_memory.datasets.captioned_shapes import captioned_shapes
+from keras_memory.datasets.captioned_shapes import decode_caption
 
 
 def test_builder_writes_the_generator_examples_with_disjoint_scenes(tmp_path):
@@ -20,7 +21,7 @@ def test_builder_writes_the_generator_examples_with_disjoint_scenes(tmp_path):
     scenes = {}
     for split, number in captioned_shapes_tfds.SPLITS.items():
         rows = list(tfds.as_numpy(builder.as_dataset(split=split)))
-        expected = shapes.captioned_shapes(sizes[split], seed=(5, number), split=split)
+        expected = captioned_shapes(sizes[split], seed=(5, number), split=split)
         images = np.stack([r["image"] for r in rows])
         assert images.dtype == np.uint8 and images.shape == (sizes[split], 56, 56, 3)
         np.testing.assert_array_equal(images / 255.0, expected.images)
@@ -28,7 +29,7 @@ def test_builder_writes_the_generator_examples_with_disjoint_scenes(tmp_path):
         np.testing.assert_array_equal([r["cells"] for r in rows], expected.cells)
         np.testing.assert_array_equal([r["scene"] for r in rows], expected.scenes)
         assert [r["caption"].decode() for r in rows] == [
-            shapes.decode_caption(ids) for ids in expected.captions
+            decode_caption(ids) for ids in expected.captions
         ]
         scenes[split] = {s.tobytes() for s in expected.scenes}
     assert not scenes["train"] & scenes["test"]

@@ -29,7 +29,7 @@ import numpy as np
 
 from keras_memory import validation
 from keras_memory.applications.tables import format_table
-from keras_memory.datasets import captioned_shapes as shapes
+from keras_memory.datasets.captioned_shapes import parse_caption
 
 BLEU_ORDERS = (1, 2, 3, 4)
 
@@ -89,7 +89,7 @@ def exact_match_by_objects(predictions, references):
     predictions, references = _check_pairs(predictions, references)
     groups = {}
     for prediction, reference in zip(predictions, references):
-        count = len(shapes.parse_caption(reference)[0])
+        count = len(parse_caption(reference)[0])
         groups.setdefault(count, []).append(prediction.split() == reference.split())
     return {count: _percent(sum(hits), len(hits)) for count, hits in sorted(groups.items())}
 
