@@ -1,5 +1,9 @@
 """GlimpseClassifier: the hybrid loss against NumPy, its gradients, fit with and
-without XLA (a partial last batch), saving, bad arguments."""
+without XLA (a partial last batch), saving, JAX, bad arguments."""
+
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -189,3 +193,32 @@ def test_bad_arguments(name, value):
 
 def test_bad_setup():
     assert_invalid_argument(paper_classifier, "setup", "svhn", "svhn")
+
+
+_JAX_SCRIPT = """
+import numpy as np, keras
+from keras_memory.applications.glimpse import GlimpseClassifier, error_rate
+assert keras.backend.backend() == "jax"
+model = GlimpseClassifier(image_shape=(20, 20, 1), num_classes=3, num_glimpses=2,
+                          patch_size=4, glimpse_units=4, location_units=4,
+                          glimpse_output_units=4, core_units=4, seed=0)
+model.compile(optimizer="adam", metrics=["accuracy"], jit_compile=True)
+x = np.random.default_rng(0).random((10, 20, 20, 1)).astype("float32")
+y = np.arange(10) % 3
+before = [w.copy() for w in model.get_weights()]
+loss = model.fit(x, y, batch_size=4, epochs=1, verbose=0).history["loss"][0]
+moved = sum(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+print(loss, moved, error_rate(model, x, y), error_rate(model, x, y, monte_carlo_samples=3))
+"""
+
+
+def test_trains_and_evaluates_on_jax():
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, "-c", _JAX_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    loss, moved, deterministic, monte_carlo = result.stdout.split()[-4:]
+    assert np.isfinite(float(loss))
+    assert int(moved) >= 12  # the networks' weights (a bias with no gradient may stay)
+    assert 0 <= float(deterministic) <= 100 and 0 <= float(monte_carlo) <= 100
