@@ -270,37 +270,29 @@ def test_dataset_batches_and_shuffles(examples):
 
 
 @pytest.mark.parametrize(
-    "arguments",
+    "arguments, name",
     [
-        {"num_examples": 0},
-        {"grid_size": 1},
-        {"cell_size": 5},
-        {"min_objects": 0},
-        {"min_objects": 4, "max_objects": 4},
-        {"min_objects": 2, "max_objects": 1},
-        {"max_objects": 4},
-        {"jitter": -1},
-        {"jitter": 2},
-        {"jitter": 0.5},
-        {"seed": -1},
-        {"split": "dev"},
-        {"split_seed": -1},
-        {"validation_fraction": 1.0},
-        {"validation_fraction": 0.5, "test_fraction": 0.5},
-        {"split": "validation", "validation_fraction": 0.0},
+        ({"num_examples": 0}, "num_examples"),
+        ({"grid_size": 1}, "grid_size"),
+        ({"cell_size": 5}, "cell_size"),
+        ({"min_objects": 0}, "min_objects"),
+        ({"min_objects": 4, "max_objects": 4}, "min_objects"),
+        ({"min_objects": 2, "max_objects": 1}, "max_objects"),
+        ({"max_objects": 4}, "max_objects"),
+        ({"jitter": -1}, "jitter"),
+        ({"jitter": 2}, "jitter"),  # 4 * jitter must stay below cell_size (8)
+        ({"jitter": 0.5}, "jitter"),
+        ({"seed": -1}, "seed"),
+        ({"split": "dev"}, "split"),
+        ({"split_seed": -1}, "split_seed"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"validation_fraction": 0.5, "test_fraction": 0.5}, "test_fraction"),
+        ({"split": "validation", "validation_fraction": 0.0}, "split"),
     ],
 )
-def test_bad_generator_arguments(arguments):
-    arguments = {"num_examples": 2, **arguments}
-    name = next(iter(k for k in arguments if k != "num_examples"), "num_examples")
-    if "max_objects" in arguments and arguments.get("min_objects", 1) <= 3:
-        name = "max_objects"
-    if arguments.get("validation_fraction") == 0.5:
-        name = "test_fraction"
-    if arguments.get("split") == "validation":
-        name = "split"
+def test_bad_generator_arguments(arguments, name):
     with pytest.raises(ValueError, match=f"argument `{name}`"):
-        captioned_shapes(**arguments)
+        captioned_shapes(**{"num_examples": 2, **arguments})
 
 
 @pytest.mark.parametrize(
