@@ -57,7 +57,11 @@ setup(
         # build, setuptools and wheel: tests/test_packaging.py builds the
         # wheel and the sdist without network access (no build isolation).
         "test": [
-            "pytest",
+            # pytest 9.2 keeps a node id in `_id`; pytest-xdist 3.8's
+            # loadgroup still writes `_nodeid`, so every `xdist_group` was
+            # silently ignored and shared fixtures ran once per worker
+            # (tests/test_xdist_groups.py checks the groups reach xdist).
+            "pytest>=8,<9.2",
             "pytest-xdist",
             "hypothesis",
             "jax",
