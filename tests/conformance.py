@@ -264,10 +264,17 @@ class LayerSpec(Spec):
             padding and edge cases the layer must survive in every check
             (`padded_token_ids` helps). The layer's (first) output must be
             float, `(batch, ...)`.
+        head_output: The index of the output that feeds the `Dense` head
+            of `model()` (the training checks' loss reaches the layer's
+            weights through it): 0, unless that one carries no gradient
+            (`GaussianLocationPolicy`'s sample is under `stop_gradient`;
+            its log-probability is what trains it). A `(batch,)` output is
+            given a feature axis.
     """
 
     _: dataclasses.KW_ONLY
     make_inputs: Callable
+    head_output: int = 0
 
     kind = "layer"
 
@@ -279,7 +286,7 @@ class LayerSpec(Spec):
         return {name: np.asarray(value) for name, value in values.items()}
 
     def model(self):
-        """`named inputs -> layer -> Dense` (the first output feeds the Dense)."""
+        """`named inputs -> layer -> Dense` (output `head_output` feeds the Dense)."""
         inputs = [
             keras.Input(value.shape[1:], dtype=str(value.dtype), name=name)
             for name, value in self.named_inputs().items()
@@ -288,7 +295,9 @@ class LayerSpec(Spec):
             inputs[0] if len(inputs) == 1 else inputs
         )
         if isinstance(outputs, (list, tuple)):
-            outputs = outputs[0]
+            outputs = outputs[self.head_output]
+        if len(outputs.shape) == 1:
+            outputs = keras.layers.Reshape((1,))(outputs)
         prediction = keras.layers.Dense(2, name="prediction")(outputs)
         return keras.Model(inputs, prediction, name="conformance")
 

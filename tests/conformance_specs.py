@@ -7,6 +7,7 @@ it does.
 """
 
 import attention_references
+import glimpse_references
 import keras
 import numpy as np
 import references
@@ -62,6 +63,18 @@ def _targets_and_memory(rng, batch_size):
     }
 
 
+def _glimpse_images(rng, batch_size):
+    return {"images": rng.random((batch_size, 20, 20, 1)).astype("float32")}
+
+
+def _images_and_locations(rng, batch_size):
+    """Two channels; some locations outside `[-1, 1]` (clipped)."""
+    return {
+        "images": rng.random((batch_size, 20, 20, 2)).astype("float32"),
+        "locations": rng.uniform(-1.2, 1.2, (batch_size, 2)).astype("float32"),
+    }
+
+
 SPECS = (
     CellSpec(
         layers.ClockworkRNNCell,
@@ -106,9 +119,7 @@ SPECS = (
     CellSpec(
         layers.ZoneoutCell,
         # Seeded: the jit check builds two models and compares their fit steps.
-        lambda: layers.ZoneoutCell(
-            keras.layers.LSTMCell(4), zoneout_h=0.3, zoneout_c=0.2, seed=1
-        ),
+        lambda: layers.ZoneoutCell(keras.layers.LSTMCell(4), zoneout_h=0.3, zoneout_c=0.2, seed=1),
         reference=_zoneout(),
         output_shapes=(B, T, 4),
         weight_counts=(3, 0),
@@ -194,9 +205,16 @@ SPECS = (
         layers.MemoryNetwork,
         # Seeded random noise: the jit check compares two seeded fit steps.
         lambda **kwargs: layers.MemoryNetwork(
-            13, 6, hops=2, memory_size=4, weight_tying="layerwise",
-            encoding="bag_of_words", nonlinearity="relu", random_noise=0.3,
-            seed=1, **kwargs
+            13,
+            6,
+            hops=2,
+            memory_size=4,
+            weight_tying="layerwise",
+            encoding="bag_of_words",
+            nonlinearity="relu",
+            random_noise=0.3,
+            seed=1,
+            **kwargs,
         ),
         make_inputs=_story_and_question,
         reference=lambda layer, inputs: references.np_forward(layer, *inputs)[0],
@@ -208,13 +226,10 @@ SPECS = (
         layers.MemoryNetworkResponse,
         # Greedy decoding (argmax fed back) in every check.
         lambda **kwargs: layers.MemoryNetworkResponse(
-            13, 6, hops=1, memory_size=4, answer_length=2, response_cell="lstm",
-            **kwargs
+            13, 6, hops=1, memory_size=4, answer_length=2, response_cell="lstm", **kwargs
         ),
         make_inputs=_story_and_question,
-        reference=lambda layer, inputs: references.memory_network_response(
-            layer, *inputs
-        )[0],
+        reference=lambda layer, inputs: references.memory_network_response(layer, *inputs)[0],
         output_shapes=(B, 2, 13),
         weight_counts=(8, 1),
     ),
@@ -229,9 +244,17 @@ SPECS = (
         layers.MemoryCell,
         # Seeded: the jit check compares two models' training steps.
         lambda: layers.MemoryCell(
-            units=4, memory_size=5, memory_width=3, addressing="location",
-            reads="hard", writes="residual", read_heads=2, write_heads=2,
-            return_access=True, return_log_probs=True, seed=1,
+            units=4,
+            memory_size=5,
+            memory_width=3,
+            addressing="location",
+            reads="hard",
+            writes="residual",
+            read_heads=2,
+            write_heads=2,
+            return_access=True,
+            return_log_probs=True,
+            seed=1,
         ),
         reference=references.memory_cell,
         output_shapes=(B, T, 32),
@@ -246,8 +269,12 @@ SPECS = (
     RNNSpec(
         layers.MemoryRNN,
         lambda **kwargs: layers.MemoryRNN(
-            units=4, memory_size=5, memory_width=3, writes="erase_add",
-            write_heads=2, **kwargs,
+            units=4,
+            memory_size=5,
+            memory_width=3,
+            writes="erase_add",
+            write_heads=2,
+            **kwargs,
         ),
         reference=lambda layer, x: references.memory_cell(layer.cell, x),
         output_shapes=(B, T, 7),
@@ -267,8 +294,10 @@ SPECS = (
     CellSpec(
         layers.PreviousStateAttentionCell,
         lambda: layers.PreviousStateAttentionCell(
-            layers.ClockworkRNNCell(6, periods=[1, 2, 3]), window=2,
-            score="dot", attended_states="first",
+            layers.ClockworkRNNCell(6, periods=[1, 2, 3]),
+            window=2,
+            score="dot",
+            attended_states="first",
         ),
         reference=lambda cell, x: references.previous_state_attention(cell, x)[0],
         output_shapes=(B, T, 6),
@@ -277,9 +306,7 @@ SPECS = (
     ),
     RNNSpec(
         layers.PreviousStateAttention,
-        lambda **kwargs: layers.PreviousStateAttention(
-            keras.layers.GRUCell(4), window=3, **kwargs
-        ),
+        lambda **kwargs: layers.PreviousStateAttention(keras.layers.GRUCell(4), window=3, **kwargs),
         reference=lambda layer, x: references.previous_state_attention(layer.cell, x)[0],
         output_shapes=(B, T, 4),
         weight_counts=(6, 0),
@@ -315,8 +342,11 @@ SPECS = (
         layers.AttentionDecoder,
         # Luong's order with input feeding and W_c; alignments as a second output.
         lambda **kwargs: layers.AttentionDecoder(
-            keras.layers.LSTMCell(6), layers.BahdanauAttention(5), attention_units=3,
-            return_alignments=True, **kwargs
+            keras.layers.LSTMCell(6),
+            layers.BahdanauAttention(5),
+            attention_units=3,
+            return_alignments=True,
+            **kwargs,
         ),
         make_inputs=_targets_and_memory,
         reference=lambda layer, inputs: list(
@@ -330,13 +360,14 @@ SPECS = (
         layers.AttentionDecoder,
         # Bahdanau's order (attend from s_{t-1}), no input feeding, no W_c.
         lambda **kwargs: layers.AttentionDecoder(
-            keras.layers.GRUCell(6), layers.LuongAttention("general"),
-            attention_order="bahdanau", input_feeding=False, **kwargs
+            keras.layers.GRUCell(6),
+            layers.LuongAttention("general"),
+            attention_order="bahdanau",
+            input_feeding=False,
+            **kwargs,
         ),
         make_inputs=_targets_and_memory,
-        reference=lambda layer, inputs: attention_references.attention_decoder(
-            layer, *inputs
-        )[0],
+        reference=lambda layer, inputs: attention_references.attention_decoder(layer, *inputs)[0],
         output_shapes=(B, 3, 10),
         weight_counts=(4, 0),
         variant="bahdanau_order",
@@ -352,5 +383,56 @@ SPECS = (
         reference=lambda layer, inputs: attention_references.state_bridge(layer, inputs),
         output_shapes=[(B, 5), (B, 5)],
         weight_counts=(4, 0),
+    ),
+    LayerSpec(
+        layers.GlimpseNetwork,
+        # Two scales of 4 x 4 patches.
+        lambda **kwargs: layers.GlimpseNetwork(
+            4, num_scales=2, glimpse_units=6, location_units=5, units=7, **kwargs
+        ),
+        make_inputs=_images_and_locations,
+        reference=lambda layer, inputs: glimpse_references.glimpse_network(layer, *inputs),
+        output_shapes=(B, 7),
+        weight_counts=(7, 0),
+        tolerances={"reference": 1e-4},
+    ),
+    LayerSpec(
+        layers.GaussianLocationPolicy,
+        lambda **kwargs: layers.GaussianLocationPolicy(std=0.1, seed=3, **kwargs),
+        make_inputs=lambda rng, batch_size: {
+            "hidden": rng.normal(size=(batch_size, 5)).astype("float32")
+        },
+        # At inference the location is the mean: log pi(mu | mu) per axis.
+        reference=lambda layer, hidden: [
+            np.clip(glimpse_references.policy_mean(layer, hidden), -1, 1),
+            np.full(len(hidden), 2 * glimpse_references.normal_log_prob(0.0, 0.0, 0.1)),
+        ],
+        output_shapes=[(B, 2), (B,)],
+        weight_counts=(2, 0),
+        # The sampled location is under stop_gradient: log pi trains the mean.
+        head_output=1,
+    ),
+    LayerSpec(
+        layers.RecurrentAttentionModel,
+        # Seeded: the jit check compares two seeded fit steps (sampled paths).
+        lambda **kwargs: layers.RecurrentAttentionModel(
+            4,
+            num_glimpses=3,
+            patch_size=4,
+            num_scales=2,
+            glimpse_units=6,
+            location_units=5,
+            glimpse_output_units=7,
+            core_units=8,
+            seed=2,
+            **kwargs,
+        ),
+        make_inputs=_glimpse_images,
+        reference=lambda layer, images: list(
+            glimpse_references.recurrent_attention_model(layer, images)
+        ),
+        output_shapes=[(B, 4), (B, 3, 2), (B, 3), (B, 3)],
+        weight_counts=(16, 0),
+        tolerances={"reference": 1e-4},
     ),
 )

@@ -4,6 +4,8 @@ from keras_memory.layers.attention_decoder import AttentionDecoder
 from keras_memory.layers.bahdanau_attention import BahdanauAttention
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
+from keras_memory.layers.gaussian_location_policy import GaussianLocationPolicy
+from keras_memory.layers.glimpse_network import GlimpseNetwork
 from keras_memory.layers.hmlstm import HMLSTM
 from keras_memory.layers.hmlstm_cell import HMLSTMCell
 from keras_memory.layers.luong_attention import LuongAttention
@@ -15,6 +17,7 @@ from keras_memory.layers.ntm import NTM
 from keras_memory.layers.ntm_cell import NTMCell
 from keras_memory.layers.previous_state_attention import PreviousStateAttention
 from keras_memory.layers.previous_state_attention_cell import PreviousStateAttentionCell
+from keras_memory.layers.recurrent_attention_model import RecurrentAttentionModel
 from keras_memory.layers.skip_rnn import SkipRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 from keras_memory.layers.stacked_attention import StackedAttention
@@ -26,6 +29,8 @@ __all__ = [
     "BahdanauAttention",
     "ClockworkRNN",
     "ClockworkRNNCell",
+    "GaussianLocationPolicy",
+    "GlimpseNetwork",
     "HMLSTM",
     "HMLSTMCell",
     "LuongAttention",
@@ -37,6 +42,7 @@ __all__ = [
     "NTMCell",
     "PreviousStateAttention",
     "PreviousStateAttentionCell",
+    "RecurrentAttentionModel",
     "SkipRNN",
     "SkipRNNCell",
     "StackedAttention",
