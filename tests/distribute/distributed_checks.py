@@ -86,10 +86,15 @@ def draws_in_training(layer):
     mirrored variable: every replica reads the same state and draws the same
     numbers for its share of the batch, where one device draws different
     numbers for every example. Their check uses a global batch made of two
-    equal halves (see `_stochastic_data`).
+    equal halves (see `_stochastic_data`). Any layer that owns a
+    `SeedGenerator` counts (a sampled glimpse location, a hard read; one
+    whose seed goes unused loses nothing on equal halves); the options
+    below name the draws of layers that keep their seed elsewhere.
     """
     for sublayer in layer._flatten_layers(include_self=True):
         config = sublayer.get_config()
+        if getattr(sublayer, "_seed_generators", None):
+            return True
         if (
             config.get("zoneout_h", 0) > 0
             or config.get("zoneout_c", 0) > 0
