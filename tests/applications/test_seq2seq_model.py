@@ -1,5 +1,7 @@
 """AttentionSeq2Seq: teacher forcing and one-token decoding agree; decoding on the real model."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -94,6 +96,14 @@ def test_beam_log_probability_matches_teacher_forcing(model):
     for n in range(len(tokens)):
         expected = sum(log_softmax[n, t, tokens[n, t]] for t in range(lengths[n]))
         np.testing.assert_allclose(outputs["log_probs"][n, 0], expected, atol=1e-4)
+
+
+def test_decoding_warns_of_nothing(model):
+    """No warning at any step (the no-attention decoder's bare cell once got
+    the embedding's Keras mask at every step)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        testing_utils.to_numpy(generate(model, SOURCES, BeamSearch(2, max_length=4)))
 
 
 def test_padding_and_start_ids_are_never_decoded():

@@ -267,7 +267,10 @@ def decoding_step(model):
 
     def next_fn(tokens, state, index):
         del index
-        inputs = parts["target_embedding"](tokens)
+        # `call`, not `__call__`: the embedding's Keras mask (`mask_zero`)
+        # would reach the bare cell of the no-attention decoder, which takes
+        # none (a warning at every step). A decoding step has no padding.
+        inputs = parts["target_embedding"].call(tokens)
         if isinstance(decoder, AttentionDecoder):
             features, decoder_state, weights = decoder.step(
                 inputs, state["decoder"], state["keys"], state["memory"], state["mask"]
