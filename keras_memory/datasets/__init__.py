@@ -52,6 +52,8 @@ from keras_memory.datasets.dates import date_split
 from keras_memory.datasets.dates import date_vocabulary
 from keras_memory.datasets.digit_tasks import digit_reversal
 from keras_memory.datasets.digit_tasks import digit_sorting
+from keras_memory.datasets.captioned_shapes import captioned_shapes
+from keras_memory.datasets.captioned_shapes import captioned_shapes_dataset
 from keras_memory.datasets.digit_tasks import digit_vocabulary
 from keras_memory.datasets.hierarchical_text import boundary_scores
 from keras_memory.datasets.hierarchical_text import hierarchical_text
@@ -103,6 +105,8 @@ __all__ = [
     "normalized_mse",
     "sequence_generation",
     "shapes_vqa",
+    "captioned_shapes",
+    "captioned_shapes_dataset",
     "waveform",
     "CharacterVocabulary",
     "DateExamples",
