@@ -46,14 +46,14 @@ from keras_memory.datasets.babi import supporting_fact_mask
 from keras_memory.datasets.babi import tokenize
 from keras_memory.datasets.babi import vectorize
 from keras_memory.datasets.babi import write_babi_files
+from keras_memory.datasets.captioned_shapes import captioned_shapes
+from keras_memory.datasets.captioned_shapes import captioned_shapes_dataset
 from keras_memory.datasets.dates import DateExamples
 from keras_memory.datasets.dates import date_normalization
 from keras_memory.datasets.dates import date_split
 from keras_memory.datasets.dates import date_vocabulary
 from keras_memory.datasets.digit_tasks import digit_reversal
 from keras_memory.datasets.digit_tasks import digit_sorting
-from keras_memory.datasets.captioned_shapes import captioned_shapes
-from keras_memory.datasets.captioned_shapes import captioned_shapes_dataset
 from keras_memory.datasets.digit_tasks import digit_vocabulary
 from keras_memory.datasets.hierarchical_text import boundary_scores
 from keras_memory.datasets.hierarchical_text import hierarchical_text
