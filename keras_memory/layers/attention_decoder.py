@@ -6,8 +6,11 @@ from keras import ops
 from keras_memory import validation
 from keras_memory.layers._utils.attention import AttentionLayer
 from keras_memory.layers._utils.time_loop import scan_states
+from keras_memory.ops.location_sampling import gumbel_max_locations
+from keras_memory.ops.location_sampling import read_location
 
 ATTENTION_ORDERS = ("luong", "bahdanau")
+READS = ("soft", "hard")
 
 
 def _as_list(states):
@@ -59,6 +62,20 @@ class AttentionDecoder(keras.layers.Layer):
     and beam search (`keras_memory.decoding`) call the same maths one token
     at a time.
 
+    Show, attend and tell (Xu et al., 2015) adds two options. With
+    `context_gate=True` the context is gated by a scalar of the query
+    (section 4.2.1): `beta_t = sigmoid(f_beta(q))`, `z_t = beta_t c_t` (in
+    Bahdanau's order `q = h_{t-1}`, the paper's), and `z_t` replaces `c_t`
+    everywhere after. With `read="hard"` (section 4.1) the context is one
+    memory row, `z_t = a_{s_t}`: in training `s_t ~ Multinoulli(alpha_t)`,
+    except that with probability `soft_read_probability` (the paper: one
+    half) a step uses the expected context `sum_i alpha_ti a_i`; at
+    inference `s_t = argmax_i alpha_ti`. The samples come from uniform noise
+    drawn once per call with the layer's `keras.random.SeedGenerator`, before
+    the loop (`keras_memory.ops.gumbel_max_locations`). `return_log_probs=True`
+    returns `log alpha_{t, s_t}` per step for a REINFORCE loss (zero at steps
+    that used the expected context, at padded steps and at inference).
+
     Masking: the target mask (from an `Embedding(mask_zero=True)` or
     `Masking` layer, or `mask=[target_mask, memory_mask]`) carries the
     states over padded steps and gives them zero outputs and zero attention;
@@ -78,8 +95,19 @@ class AttentionDecoder(keras.layers.Layer):
             [c_t; h_t])`; `None` for no `W_c` (the output is `[c_t; h_t]`).
             Default: `None`.
         kernel_initializer: Initializer of `W_c`. Default: `"glorot_uniform"`.
+        context_gate: Boolean, gate the context with `beta_t =
+            sigmoid(q W_beta + b_beta)` (Xu et al., 4.2.1). Default: `False`.
+        read: `"soft"` (the expected context) or `"hard"` (one sampled
+            location, Xu et al., 4.1). Default: `"soft"`.
+        soft_read_probability: Float in `[0, 1]`, with `read="hard"`, the
+            probability that a training step uses the expected context.
+            Default: `0.5`.
+        seed: Optional integer, the seed of the hard read's samples.
         return_alignments: Boolean, also return the attention weights of
             every step (tfa's `alignment_history`). Default: `False`.
+        return_log_probs: Boolean, also return `log alpha_{t, s_t}`
+            `(batch, T)` of the hard read (needs `read="hard"`).
+            Default: `False`.
         return_state: Boolean, also return the cell's final states.
             Default: `False`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
@@ -99,6 +127,7 @@ class AttentionDecoder(keras.layers.Layer):
     Returns:
         The outputs `h~` `(batch, T, output_size)`; with
         `return_alignments=True` also the weights `(batch, T, S)`; with
+        `return_log_probs=True` also `log alpha_{t, s_t}` `(batch, T)`; with
         `return_state=True` also the cell's final states, in this order.
 
     Example:
@@ -137,6 +166,11 @@ class AttentionDecoder(keras.layers.Layer):
         kernel_initializer="glorot_uniform",
         return_alignments=False,
         return_state=False,
+        context_gate=False,
+        read="soft",
+        soft_read_probability=0.5,
+        seed=None,
+        return_log_probs=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -166,6 +200,19 @@ class AttentionDecoder(keras.layers.Layer):
         )
         self.return_alignments = validation.check_bool("return_alignments", return_alignments)
         self.return_state = validation.check_bool("return_state", return_state)
+        self.context_gate = validation.check_bool("context_gate", context_gate)
+        self.read = validation.check_choice("read", read, READS)
+        self.soft_read_probability = validation.check_probability(
+            "soft_read_probability", soft_read_probability
+        )
+        self.seed = validation.check_seed(seed, allow_none=True)
+        self.return_log_probs = validation.check_bool("return_log_probs", return_log_probs)
+        if self.return_log_probs and self.read != "hard":
+            raise validation.invalid_argument(
+                "return_log_probs", 'False unless `read="hard"`', return_log_probs
+            )
+        # Only the hard read draws: a soft decoder has no seed state to save.
+        self.seed_generator = keras.random.SeedGenerator(self.seed) if self.read == "hard" else None
         self.supports_masking = True
         self.cell_state_size = [int(s) for s in _as_list(cell.state_size)]
         self.memory_dim = None
@@ -224,6 +271,14 @@ class AttentionDecoder(keras.layers.Layer):
             )  # W_c (no bias, as eq. 5)
         else:
             self.attention_kernel = None
+        if self.context_gate:
+            self.gate_kernel = self.add_weight(
+                shape=(query_dim, 1), name="gate_kernel", initializer=self.kernel_initializer
+            )  # W_beta
+            self.gate_bias = self.add_weight(shape=(1,), name="gate_bias", initializer="zeros")
+        else:
+            self.gate_kernel = None
+            self.gate_bias = None
 
     # --- The step ------------------------------------------------------------------
 
@@ -254,7 +309,35 @@ class AttentionDecoder(keras.layers.Layer):
             states.append(ops.zeros((batch_size, self.output_size), self.compute_dtype))
         return states
 
-    def step(self, inputs, states, keys, memory, memory_mask=None, training=False):
+    def _read(self, query, keys, memory, memory_mask, noise):
+        """`(z_t, alpha_t, log alpha_{t, s_t})`: the (gated, soft or hard) context."""
+        dtype = self.compute_dtype
+        context, weights = self.attention.attend(query, keys, memory, memory_mask)
+        log_prob = ops.zeros((ops.shape(memory)[0],), dtype)
+        if self.read == "hard":
+            if noise is None:
+                locations = ops.cast(ops.argmax(weights, axis=-1), "int32")  # inference
+            else:
+                locations = gumbel_max_locations(weights, noise[0])  # s_t ~ alpha_t
+            hard = read_location(memory, weights, locations)
+            hard_context = ops.cast(hard.values, dtype)
+            if noise is None:
+                context = hard_context
+            else:
+                # With probability one half, the expected context (Xu et al., 4.1).
+                use_soft = noise[1] < self.soft_read_probability  # (batch, 1)
+                context = ops.where(use_soft, ops.cast(context, dtype), hard_context)
+                log_prob = ops.where(use_soft[:, 0], log_prob, ops.cast(hard.log_probs, dtype))
+        if self.context_gate:
+            # beta_t = sigmoid(f_beta(q)), z_t = beta_t c_t (Xu et al., 4.2.1)
+            kernel = ops.cast(self.gate_kernel, dtype)
+            gate = ops.sigmoid(
+                ops.matmul(ops.cast(query, dtype), kernel) + ops.cast(self.gate_bias, dtype)
+            )
+            context = gate * ops.cast(context, dtype)
+        return context, weights, log_prob
+
+    def step(self, inputs, states, keys, memory, memory_mask=None, training=False, noise=None):
         """One decoder step: `(output h~_t, new states, weights a_t)`.
 
         Args:
@@ -265,7 +348,19 @@ class AttentionDecoder(keras.layers.Layer):
             memory: The encoder states `(batch, S, Dk)`.
             memory_mask: Optional boolean `(batch, S)`.
             training: Python boolean, passed to the cell.
+            noise: With `read="hard"` in training, a pair `(u (batch, S),
+                coin (batch, 1))` of uniform noise: the sample and the
+                choice of the expected context. `None` reads the argmax.
         """
+        output, new_states, weights, _ = self.step_with_log_prob(
+            inputs, states, keys, memory, memory_mask, training, noise
+        )
+        return output, new_states, weights
+
+    def step_with_log_prob(
+        self, inputs, states, keys, memory, memory_mask=None, training=False, noise=None
+    ):
+        """`step`, and `log alpha_{t, s_t}` of the hard read `(batch,)` last."""
         dtype = self.compute_dtype
         num_cell_states = len(self.cell_state_size)
         cell_states = [ops.cast(s, dtype) for s in states[:num_cell_states]]
@@ -273,14 +368,16 @@ class AttentionDecoder(keras.layers.Layer):
         if self.input_feeding:
             pieces.append(ops.cast(states[num_cell_states], dtype))  # h~_{t-1}
         if self.attention_order == "bahdanau":
-            context, weights = self.attention.attend(cell_states[0], keys, memory, memory_mask)
+            context, weights, log_prob = self._read(
+                cell_states[0], keys, memory, memory_mask, noise
+            )
             pieces.append(context)  # c_t from s_{t-1}
             cell_input = ops.concatenate(pieces, axis=-1)
             cell_output, new_cell_states = self.cell(cell_input, cell_states, training=training)
         else:
             cell_input = ops.concatenate(pieces, axis=-1)
             cell_output, new_cell_states = self.cell(cell_input, cell_states, training=training)
-            context, weights = self.attention.attend(cell_output, keys, memory, memory_mask)
+            context, weights, log_prob = self._read(cell_output, keys, memory, memory_mask, noise)
         cell_output = ops.cast(cell_output, dtype)
         attentional = ops.concatenate([ops.cast(context, dtype), cell_output], axis=-1)
         if self.attention_kernel is not None:
@@ -290,7 +387,7 @@ class AttentionDecoder(keras.layers.Layer):
         new_states = [ops.cast(s, dtype) for s in _as_list(new_cell_states)]
         if self.input_feeding:
             new_states.append(attentional)
-        return attentional, new_states, ops.cast(weights, dtype)
+        return attentional, new_states, ops.cast(weights, dtype), log_prob
 
     # --- The sequence ----------------------------------------------------------------
 
@@ -329,31 +426,49 @@ class AttentionDecoder(keras.layers.Layer):
         # so that the loop stacks all three (`scan_states`).
         zero_output = ops.zeros((batch_size, self.output_size), dtype)
         zero_weights = ops.zeros((batch_size, ops.shape(memory)[1]), dtype)
+        zero_log_prob = ops.zeros((batch_size,), dtype)
         time_major = ops.transpose(targets, (1, 0, 2))
+        steps = ops.shape(time_major)[0]
         if target_mask is None:
-            sequence = (time_major,)
+            step_mask = ops.ones((steps, batch_size, 1), "bool")
         else:
             step_mask = ops.transpose(ops.cast(target_mask, "bool"), (1, 0))[..., None]
+        sampling = self.read == "hard" and bool(training)
+        if sampling:
+            # All the loop's noise at once, outside it: no SeedGenerator
+            # update inside `scan`/`while_loop` (see ops.location_sampling).
+            locations = memory.shape[1] if memory.shape[1] is not None else ops.shape(memory)[1]
+            sample_noise = keras.random.uniform(
+                (steps, batch_size, locations), seed=self.seed_generator
+            )
+            coin = keras.random.uniform((steps, batch_size, 1), seed=self.seed_generator)
+            sequence = (time_major, step_mask, sample_noise, coin)
+        else:
             sequence = (time_major, step_mask)
 
         def loop_step(carry, step_inputs):
-            previous_states, _, _ = carry
-            output, new_states, weights = self.step(
-                step_inputs[0], previous_states, keys, memory, memory_mask, training
+            previous_states = carry[0]
+            noise = (step_inputs[2], step_inputs[3]) if sampling else None
+            output, new_states, weights, log_prob = self.step_with_log_prob(
+                step_inputs[0], previous_states, keys, memory, memory_mask, training, noise
             )
-            if len(step_inputs) == 2:
-                keep = step_inputs[1]  # (batch, 1): padded steps keep the state
-                new_states = [ops.where(keep, n, p) for n, p in zip(new_states, previous_states)]
-                output = ops.where(keep, output, ops.zeros_like(output))
-                weights = ops.where(keep, weights, ops.zeros_like(weights))
-            return (new_states, output, weights)
+            keep = step_inputs[1]  # (batch, 1): padded steps keep the state
+            new_states = [ops.where(keep, n, p) for n, p in zip(new_states, previous_states)]
+            output = ops.where(keep, output, ops.zeros_like(output))
+            weights = ops.where(keep, weights, ops.zeros_like(weights))
+            log_prob = ops.where(keep[:, 0], log_prob, ops.zeros_like(log_prob))
+            return (new_states, output, weights, log_prob)
 
-        final, stacked = scan_states(loop_step, (states, zero_output, zero_weights), sequence)
+        final, stacked = scan_states(
+            loop_step, (states, zero_output, zero_weights, zero_log_prob), sequence
+        )
         self._reset_dropout()
         outputs = ops.transpose(stacked[1], (1, 0, 2))
         results = [outputs]
         if self.return_alignments:
             results.append(ops.transpose(stacked[2], (1, 0, 2)))
+        if self.return_log_probs:
+            results.append(ops.transpose(stacked[3], (1, 0)))
         if self.return_state:
             results.extend(final[0][: len(self.cell_state_size)])
         return results[0] if len(results) == 1 else tuple(results)
@@ -384,6 +499,8 @@ class AttentionDecoder(keras.layers.Layer):
             results.append(
                 keras.KerasTensor((batch, steps, memory_shape[1]), dtype=self.compute_dtype)
             )
+        if self.return_log_probs:
+            results.append(keras.KerasTensor((batch, steps), dtype=self.compute_dtype))
         if self.return_state:
             results.extend(
                 keras.KerasTensor((batch, size), dtype=self.compute_dtype)
@@ -393,10 +510,12 @@ class AttentionDecoder(keras.layers.Layer):
 
     def compute_mask(self, inputs, mask=None):
         target_mask, _ = self._split_mask(mask)
-        if not (self.return_alignments or self.return_state):
+        if not (self.return_alignments or self.return_state or self.return_log_probs):
             return target_mask
-        extra = int(self.return_alignments) + (
-            len(self.cell_state_size) if self.return_state else 0
+        extra = (
+            int(self.return_alignments)
+            + int(self.return_log_probs)
+            + (len(self.cell_state_size) if self.return_state else 0)
         )
         return [target_mask] + [None] * extra
 
@@ -411,5 +530,10 @@ class AttentionDecoder(keras.layers.Layer):
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "return_alignments": self.return_alignments,
             "return_state": self.return_state,
+            "context_gate": self.context_gate,
+            "read": self.read,
+            "soft_read_probability": self.soft_read_probability,
+            "seed": self.seed,
+            "return_log_probs": self.return_log_probs,
         }
         return {**base_config, **config}
