@@ -58,6 +58,10 @@ from keras_memory.datasets.digit_tasks import digit_vocabulary
 from keras_memory.datasets.hierarchical_text import boundary_scores
 from keras_memory.datasets.hierarchical_text import hierarchical_text
 from keras_memory.datasets.hierarchical_text import language_model_windows
+from keras_memory.datasets.mnist import DigitCanvases
+from keras_memory.datasets.mnist import cluttered_mnist
+from keras_memory.datasets.mnist import load_mnist_directory
+from keras_memory.datasets.mnist import translated_mnist
 from keras_memory.datasets.sequence_generation import normalized_mse
 from keras_memory.datasets.sequence_generation import sequence_generation
 from keras_memory.datasets.sequence_generation import waveform
@@ -107,6 +111,10 @@ __all__ = [
     "shapes_vqa",
     "captioned_shapes",
     "captioned_shapes_dataset",
+    "DigitCanvases",
+    "cluttered_mnist",
+    "load_mnist_directory",
+    "translated_mnist",
     "waveform",
     "CharacterVocabulary",
     "DateExamples",
