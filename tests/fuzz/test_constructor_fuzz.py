@@ -165,11 +165,14 @@ BOOLEAN_ARGUMENTS = {
     "use_bias", "unit_forget_bias", "return_boundaries", "return_access",
     "return_log_probs", "return_gates", "skip_inference_computation",
     "return_attention", "normalize", "scale", "temporal_encoding", "linear_start",
+    "context_gate",
 }
 COUNT_ARGUMENTS = {
     "units", "num_modules", "output_module_units", "memory_size", "memory_width",
     "read_heads", "write_heads", "shift_range", "window", "attention_units", "hops",
     "vocab_size", "embedding_dim", "answer_length",
+    "patch_size", "num_scales", "glimpse_units", "location_units", "glimpse_output_units",
+    "core_units", "num_classes", "num_glimpses",
 }
 STRATEGIES_BY_NAME = {
     **{name: BOOLEANS for name in BOOLEAN_ARGUMENTS},
@@ -204,6 +207,12 @@ STRATEGIES_BY_NAME = {
     "return_alignments": BOOLEANS,
     "bridge": choices_and_junk("dense", "zeros"),
     "state_size": INT_LISTS,
+    "scale_factor": st.one_of(st.integers(1, 4), st.floats(1.0, 4.0), ANYTHING),
+    "std": st.one_of(st.floats(0.01, 1.0), ANYTHING),
+    "location_std": st.one_of(st.floats(0.01, 1.0), ANYTHING),
+    "core_cell": st.one_of(st.none(), CELLS),
+    "read": choices_and_junk("soft", "hard"),
+    "soft_read_probability": FRACTIONS,
     "attention": st.one_of(
         fresh(lambda: layers.LuongAttention("general")),
         fresh(lambda: layers.BahdanauAttention(4)),
@@ -246,6 +255,12 @@ LAYER_BASES = {
     "ZoneoutCell": lambda: {"cell": keras.layers.LSTMCell(4)},
     "StackedAttention": lambda: {"units": 5},
     "StateBridge": lambda: {"state_size": 4},
+    "GlimpseNetwork": lambda: {"patch_size": 4, "glimpse_units": 4, "location_units": 3,
+                               "units": 5},
+    "GaussianLocationPolicy": dict,
+    "RecurrentAttentionModel": lambda: {"num_classes": 3, "num_glimpses": 2, "patch_size": 4,
+                                        "glimpse_units": 4, "location_units": 3,
+                                        "glimpse_output_units": 5, "core_units": 4},
     "AttentionDecoder": lambda: {
         "cell": keras.layers.GRUCell(4), "attention": layers.LuongAttention("general")
     },
@@ -413,10 +428,32 @@ APPLICATION_ARGUMENTS["DateNormalizer"] = {
     "beam_width": COUNTS,
     "batch_size": COUNTS,
 }
+APPLICATION_ARGUMENTS["GlimpseClassifier"] = {
+    "image_shape": st.one_of(
+        st.sampled_from([(28, 28, 1), (20, 20, 3), (20, 20), (0, 20, 1), (4, 4, 1)]), ANYTHING
+    ),
+    "num_classes": COUNTS,
+    "num_glimpses": COUNTS,
+    "patch_size": COUNTS,
+    "num_scales": COUNTS,
+    "scale_factor": STRATEGIES_BY_NAME["scale_factor"],
+    "glimpse_units": COUNTS,
+    "location_units": COUNTS,
+    "glimpse_output_units": COUNTS,
+    "core": choices_and_junk("rnn", "lstm"),
+    "core_units": COUNTS,
+    "location_std": STRATEGIES_BY_NAME["location_std"],
+    "reinforce_weight": st.one_of(st.floats(0.0, 2.0), ANYTHING),
+    "baseline_weight": st.one_of(st.floats(0.0, 2.0), ANYTHING),
+    "seed": SEEDS,
+}
 APPLICATION_BASES = {
     "AttentionSeq2Seq": {"vocabulary_size": 12, "embedding_dim": 4, "encoder_units": 4,
                          "decoder_units": 4, "attention_units": 4},
     "DateNormalizer": {},
+    "GlimpseClassifier": {"image_shape": (20, 20, 1), "num_classes": 3, "num_glimpses": 2,
+                          "patch_size": 4, "glimpse_units": 4, "location_units": 3,
+                          "glimpse_output_units": 5, "core_units": 4},
     "MemN2NbAbI": {"weights": None, "vocabulary": 20, "embedding_dim": 4, "hops": 1,
                    "memory_size": 3},
     "NTMCopy": {"weights": None, "memory_size": 8},
