@@ -255,6 +255,9 @@ def translate(model, vocabulary, sources, max_length, batch_size=256):
     decode = tf.function(
         lambda ids: model_lib.generate(model, ids, sampler)["tokens"][:, 0],
         reduce_retracing=True,
+        # `generate` is keras.ops with no Python branch on tensors: nothing
+        # for AutoGraph to convert (it re-reads the source files to do so).
+        autograph=False,
     )
     order = np.argsort([len(s) for s in sources], kind="stable")
     results = [None] * len(sources)
