@@ -96,7 +96,7 @@ def read_location(memory, weights, locations):
     >>> read = read_location(memory, weights, np.array([1]))
     >>> ops.convert_to_numpy(read.values).tolist()
     [[3.0, 4.0]]
-    >>> np.round(ops.convert_to_numpy(read.log_probs), 4).tolist()
+    >>> [round(float(v), 4) for v in ops.convert_to_numpy(read.log_probs)]
     [-0.2877]
     """
     memory = ops.convert_to_tensor(memory)
