@@ -140,3 +140,10 @@ def test_the_real_five_thousand_digits():
     (train, train_labels), (val, val_labels) = split_validation(images, labels)
     assert len(train) == 4000 and len(val) == 1000
     assert np.bincount(val_labels).tolist() == [100] * 10
+
+
+def test_load_tfds_mnist_rejects_an_unknown_split():
+    from keras_memory.datasets.mnist import load_tfds_mnist
+
+    with pytest.raises(ValueError, match=r"`split`.*got 'validation'"):
+        load_tfds_mnist(split="validation")

@@ -21,6 +21,7 @@ from keras_memory.datasets.mnist.idx import load_mnist_directory
 from keras_memory.datasets.mnist.idx import read_idx
 from keras_memory.datasets.mnist.idx import split_validation
 from keras_memory.datasets.mnist.idx import write_idx
+from keras_memory.datasets.mnist.tfds_mnist import load_tfds_mnist
 from keras_memory.datasets.mnist.translated import DigitCanvases
 from keras_memory.datasets.mnist.translated import cluttered_mnist
 from keras_memory.datasets.mnist.translated import default_clutter
@@ -34,6 +35,7 @@ __all__ = [
     "cluttered_mnist",
     "default_clutter",
     "load_mnist_directory",
+    "load_tfds_mnist",
     "place_digits",
     "read_idx",
     "split_validation",
