@@ -96,17 +96,32 @@ def attention_decoder(layer, targets, memory, memory_mask=None, cell_states=None
     kernel = None
     if layer.attention_kernel is not None:
         kernel = np.asarray(layer.attention_kernel.numpy(), "float64")
+    memory_values = np.asarray(memory, "float64")
+
+    def read(query):
+        """Soft `c_t`, or at inference the hard read `M_{argmax alpha}`;
+        gated by `beta_t = sigmoid(q W_beta + b_beta)` (Xu et al. 4.1, 4.2.1)."""
+        context, weights = attend(layer.attention, query, memory, memory_mask)
+        if layer.read == "hard":
+            context = memory_values[np.arange(batch), np.argmax(weights, -1)]
+        if layer.context_gate:
+            gate_kernel = np.asarray(layer.gate_kernel.numpy(), "float64")
+            gate_bias = np.asarray(layer.gate_bias.numpy(), "float64")
+            query = np.asarray(query, "float64")
+            context = context / (1.0 + np.exp(-(query @ gate_kernel + gate_bias)))
+        return context, weights
+
     attentional = np.zeros((batch, layer.output_size))  # h~_0
     outputs, alignments = [], []
     for t in range(steps):
         pieces = [targets[:, t]] + ([attentional] if layer.input_feeding else [])
         if layer.attention_order == "bahdanau":
-            context, weights = attend(layer.attention, states[0], memory, memory_mask)
+            context, weights = read(states[0])
             pieces.append(context)
             cell_output, states = cell_step(_as_float32(np.concatenate(pieces, -1)), states)
         else:
             cell_output, states = cell_step(_as_float32(np.concatenate(pieces, -1)), states)
-            context, weights = attend(layer.attention, cell_output, memory, memory_mask)
+            context, weights = read(cell_output)
         attentional = np.concatenate([context, np.asarray(cell_output, "float64")], -1)
         if kernel is not None:
             attentional = np.tanh(attentional @ kernel)

@@ -373,6 +373,22 @@ SPECS = (
         variant="bahdanau_order",
     ),
     LayerSpec(
+        layers.AttentionDecoder,
+        # Show, attend and tell: Bahdanau's order, the context gate beta_t and
+        # the hard read (sampled in training, argmax at inference).
+        lambda **kwargs: layers.AttentionDecoder(
+            keras.layers.LSTMCell(6), layers.BahdanauAttention(5), attention_order="bahdanau",
+            input_feeding=False, context_gate=True, read="hard", seed=0, **kwargs
+        ),
+        make_inputs=_targets_and_memory,
+        reference=lambda layer, inputs: attention_references.attention_decoder(
+            layer, *inputs
+        )[0],
+        output_shapes=(B, 3, 10),
+        weight_counts=(8, 0),
+        variant="show_attend_tell",
+    ),
+    LayerSpec(
         layers.StateBridge,
         # A bidirectional LSTM's four final states to an LSTMCell(5)'s two.
         lambda **kwargs: layers.StateBridge([5, 5], **kwargs),

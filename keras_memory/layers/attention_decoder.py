@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils import random
 from keras_memory.layers._utils.attention import AttentionLayer
 from keras_memory.layers._utils.time_loop import scan_states
 from keras_memory.ops.location_sampling import gumbel_max_locations
@@ -438,10 +439,9 @@ class AttentionDecoder(keras.layers.Layer):
             # All the loop's noise at once, outside it: no SeedGenerator
             # update inside `scan`/`while_loop` (see ops.location_sampling).
             locations = memory.shape[1] if memory.shape[1] is not None else ops.shape(memory)[1]
-            sample_noise = keras.random.uniform(
-                (steps, batch_size, locations), seed=self.seed_generator
-            )
-            coin = keras.random.uniform((steps, batch_size, 1), seed=self.seed_generator)
+            # Integer draws: float draws differ with and without XLA on TF.
+            sample_noise = random.uniform((steps, batch_size, locations), self.seed_generator)
+            coin = random.uniform((steps, batch_size, 1), self.seed_generator)
             sequence = (time_major, step_mask, sample_noise, coin)
         else:
             sequence = (time_major, step_mask)

@@ -33,6 +33,13 @@ def integer_draws(shape, seed):
     return keras.random.randint(shape, 0, DRAW_RESOLUTION, dtype="int32", seed=seed)
 
 
+def uniform(shape, seed):
+    """Uniform float32 numbers in `(0, 1)` from `integer_draws` (the same with
+    and without XLA): `(draws + 0.5) / DRAW_RESOLUTION`."""
+    draws = integer_draws(shape, seed)
+    return (keras.ops.cast(draws, "float32") + 0.5) / float(DRAW_RESOLUTION)
+
+
 def jax_step_key(sequence_key, tensors):
     """A JAX PRNG key for one step of a `lax.scan`, from data, not a counter.
 
