@@ -6,6 +6,7 @@ trained and ships in `saved_models/` (with their metadata: task, training
 budget, measured score). `keras-memory info` lists them.
 """
 
+from keras_memory.applications.captioning import ShowAttendTell
 from keras_memory.applications.glimpse import GlimpseClassifier
 from keras_memory.applications.memn2n_babi import MemN2NbAbI
 from keras_memory.applications.ntm_copy import NTMCopy
@@ -20,4 +21,5 @@ __all__ = [
     "MemN2NbAbI",
     "NTMCopy",
     "NTMRepeatCopy",
+    "ShowAttendTell",
 ]

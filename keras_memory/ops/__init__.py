@@ -13,11 +13,19 @@ from keras_memory.ops.addressing import sharpen
 from keras_memory.ops.addressing import shift
 from keras_memory.ops.addressing import soft_read
 from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.attention_regularizers import attention_entropy
+from keras_memory.ops.attention_regularizers import doubly_stochastic_penalty
 from keras_memory.ops.attention_scores import additive_score
 from keras_memory.ops.attention_scores import concat_score
 from keras_memory.ops.attention_scores import dot_score
 from keras_memory.ops.attention_scores import general_score
 from keras_memory.ops.attention_scores import hard_attention
+from keras_memory.ops.feature_grid import flatten_feature_grid
+from keras_memory.ops.feature_grid import grid_positions
+from keras_memory.ops.glimpse import glimpse_patch_boxes
+from keras_memory.ops.glimpse import glimpse_sensor
+from keras_memory.ops.location_sampling import gumbel_max_locations
+from keras_memory.ops.location_sampling import read_location
 from keras_memory.ops.position_encoding import position_encoding
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
@@ -25,6 +33,14 @@ from keras_memory.ops.straight_through import straight_through
 from keras_memory.ops.straight_through import straight_through_round
 
 __all__ = [
+    "attention_entropy",
+    "doubly_stochastic_penalty",
+    "flatten_feature_grid",
+    "grid_positions",
+    "glimpse_patch_boxes",
+    "glimpse_sensor",
+    "gumbel_max_locations",
+    "read_location",
     "HardRead",
     "additive_score",
     "binary_step",

@@ -447,6 +447,18 @@ APPLICATION_ARGUMENTS["GlimpseClassifier"] = {
     "baseline_weight": st.one_of(st.floats(0.0, 2.0), ANYTHING),
     "seed": SEEDS,
 }
+APPLICATION_ARGUMENTS["ShowAttendTell"] = {
+    "vocabulary_size": COUNTS,
+    "image_shape": APPLICATION_ARGUMENTS["GlimpseClassifier"]["image_shape"],
+    "encoder": st.one_of(st.none(), ANYTHING),
+    "embedding_dim": COUNTS,
+    "decoder_units": COUNTS,
+    "attention_units": COUNTS,
+    "attention": choices_and_junk("soft", "hard", "none"),
+    "context_gate": BOOLEANS,
+    "seed": SEEDS,
+    "name": st.one_of(st.just("captioner"), ANYTHING),
+}
 APPLICATION_BASES = {
     "AttentionSeq2Seq": {"vocabulary_size": 12, "embedding_dim": 4, "encoder_units": 4,
                          "decoder_units": 4, "attention_units": 4},
@@ -454,6 +466,8 @@ APPLICATION_BASES = {
     "GlimpseClassifier": {"image_shape": (20, 20, 1), "num_classes": 3, "num_glimpses": 2,
                           "patch_size": 4, "glimpse_units": 4, "location_units": 3,
                           "glimpse_output_units": 5, "core_units": 4},
+    "ShowAttendTell": {"vocabulary_size": 9, "image_shape": (16, 16, 3), "embedding_dim": 4,
+                       "decoder_units": 4, "attention_units": 4},
     "MemN2NbAbI": {"weights": None, "vocabulary": 20, "embedding_dim": 4, "hops": 1,
                    "memory_size": 3},
     "NTMCopy": {"weights": None, "memory_size": 8},
