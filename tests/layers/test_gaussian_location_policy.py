@@ -1,7 +1,6 @@
 """GaussianLocationPolicy: the gradient reaches the mean through log pi, never
 through the sample (kevinzakka/recurrent-visual-attention #29, #12)."""
 
-import conformance
 import glimpse_references
 import keras
 import numpy as np
@@ -121,41 +120,6 @@ def test_bad_inputs():
     assert_invalid_argument(
         GaussianLocationPolicy(), "sample", "yes", np.zeros((2, 3), "float32"), sample="yes"
     )
-
-
-# The spec for tests/conformance_specs.py (given to the lead in the report).
-# The first output (the location) is under stop_gradient, so the harness's
-# fit check (a Dense on the first output) cannot move the policy's weights:
-# `test_jit_training_through_log_pi_equals_uncompiled` stands in for it.
-SPEC = conformance.LayerSpec(
-    GaussianLocationPolicy,
-    lambda **kwargs: GaussianLocationPolicy(std=0.1, seed=3, **kwargs),
-    make_inputs=lambda rng, batch_size: {
-        "hidden": rng.normal(size=(batch_size, 5)).astype("float32")
-    },
-    reference=lambda layer, hidden: [
-        np.clip(glimpse_references.policy_mean(layer, hidden), -1, 1),
-        np.full(len(hidden), 2 * glimpse_references.normal_log_prob(0.0, 0.0, 0.1)),
-    ],
-    output_shapes=[(conformance.BATCH_SIZE, 2), (conformance.BATCH_SIZE,)],
-    weight_counts=(2, 0),
-)
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        conformance.check_shapes_and_weights,
-        conformance.check_reference,
-        conformance.check_config_round_trip,
-        conformance.check_keras_saving,
-        conformance.check_mixed_float16,
-        conformance.check_mixed_bfloat16,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_conformance(check, tmp_path):
-    check(SPEC, tmp_path)
 
 
 def test_jit_training_through_log_pi_equals_uncompiled():

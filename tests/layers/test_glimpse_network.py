@@ -1,6 +1,5 @@
 """GlimpseNetwork: the NumPy reference of g = relu(Linear(h_g) + Linear(h_l))."""
 
-import conformance
 import glimpse_references
 import keras
 import numpy as np
@@ -88,42 +87,3 @@ def test_bad_inputs():
     assert_invalid_argument(GlimpseNetwork(4), "images", None, [images[0], locations])
     assert_invalid_argument(GlimpseNetwork(4), "locations", None, [images, locations[:, :1]])
     assert_invalid_argument(GlimpseNetwork(4), "inputs", None, images)
-
-
-def _images_and_locations(rng, batch_size):
-    return {
-        "images": rng.random((batch_size, 20, 20, 2)).astype("float32"),
-        "locations": rng.uniform(-1.2, 1.2, (batch_size, 2)).astype("float32"),
-    }
-
-
-# The spec for tests/conformance_specs.py (given to the lead in the report).
-SPEC = conformance.LayerSpec(
-    GlimpseNetwork,
-    # Two scales, two channels; some locations outside [-1, 1] (clipped).
-    lambda **kwargs: GlimpseNetwork(
-        4, num_scales=2, glimpse_units=6, location_units=5, units=7, **kwargs
-    ),
-    make_inputs=_images_and_locations,
-    reference=lambda layer, inputs: glimpse_references.glimpse_network(layer, *inputs),
-    output_shapes=(conformance.BATCH_SIZE, 7),
-    weight_counts=(7, 0),
-    tolerances={"reference": 1e-4},
-)
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        conformance.check_shapes_and_weights,
-        conformance.check_reference,
-        conformance.check_config_round_trip,
-        conformance.check_keras_saving,
-        conformance.check_jit_fit_step,
-        conformance.check_mixed_float16,
-        conformance.check_mixed_bfloat16,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_conformance(check, tmp_path):
-    check(SPEC, tmp_path)

@@ -1,14 +1,10 @@
 """RecurrentAttentionModel: the NumPy reference, the conformance checks on its
 spec, the sampled and deterministic paths, any core cell, bad arguments."""
 
-import conformance
-import glimpse_references
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conformance import BATCH_SIZE as B
-from conformance import LayerSpec
 from testing_utils import assert_invalid_argument
 from testing_utils import to_numpy
 
@@ -31,38 +27,6 @@ def _tiny(**kwargs):
 
 def _images(rng, batch_size):
     return {"images": rng.random((batch_size, 20, 20, 1)).astype("float32")}
-
-
-# The spec for tests/conformance_specs.py (given to the lead in the report).
-SPEC = LayerSpec(
-    RecurrentAttentionModel,
-    # Seeded: the jit check compares two seeded fit steps (sampled paths).
-    lambda **kwargs: _tiny(**kwargs),
-    make_inputs=_images,
-    reference=lambda layer, images: list(
-        glimpse_references.recurrent_attention_model(layer, images)
-    ),
-    output_shapes=[(B, 4), (B, 3, 2), (B, 3), (B, 3)],
-    weight_counts=(16, 0),
-    tolerances={"reference": 1e-4},
-)
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        conformance.check_shapes_and_weights,
-        conformance.check_reference,
-        conformance.check_config_round_trip,
-        conformance.check_keras_saving,
-        conformance.check_jit_fit_step,
-        conformance.check_mixed_float16,
-        conformance.check_mixed_bfloat16,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_conformance(check, tmp_path):
-    check(SPEC, tmp_path)
 
 
 def test_lstm_core_and_its_reference_shapes():
