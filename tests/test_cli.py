@@ -41,7 +41,8 @@ def test_info_lists_layers_and_recipes(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["layers"] == list(keras_memory.layers.__all__)
     assert info["applications"] == [
-        "AttentionSeq2Seq", "DateNormalizer", "MemN2NbAbI", "NTMCopy", "NTMRepeatCopy"
+        "AttentionSeq2Seq", "DateNormalizer", "GlimpseClassifier", "MemN2NbAbI", "NTMCopy",
+        "NTMRepeatCopy", "ShowAttendTell",
     ]
     assert {"clockwork-waveform", "ntm-copy"} <= set(info["recipes"])
     assert cli.main(["info"]) == 0
@@ -166,11 +167,13 @@ def test_the_command_quiets_tensorflow_from_its_first_line(tmp_path):
 def test_ctrl_c_during_train_ends_cleanly_and_keeps_the_checkpoint(tmp_path):
     script = pathlib.Path(sys.executable).with_name("keras-memory")
     process = subprocess.Popen(
-        [str(script), "train", "clockwork-waveform", "--epochs", "50", "--output", "cw.keras"],
+        # Epochs of one short batch: 50 could all end (the output waiting in
+        # the pipe) before this loop has read "Epoch 3" on a loaded CPU.
+        [str(script), "train", "clockwork-waveform", "--epochs", "10000", "--output", "cw.keras"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=ENV,
     )
     seen = ""
-    while "Epoch 3/50" not in seen:  # two epochs done: a checkpoint is on disk
+    while "Epoch 3/10000" not in seen:  # two epochs done: a checkpoint is on disk
         character = process.stdout.read(1)
         assert character, process.stderr.read()
         seen += character

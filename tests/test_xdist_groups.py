@@ -11,7 +11,6 @@ module fixture, so they are a group themselves.
 import os
 
 import pytest
-from conftest import shared_fixture_group
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +20,6 @@ def shared():
 
 def test_a_module_fixture_user_is_grouped_by_its_module(request, shared):
     del shared
-    assert shared_fixture_group(request.node) == "tests/test_xdist_groups.py"
     assert request.node.get_closest_marker("xdist_group").args == ("tests/test_xdist_groups.py",)
 
 
