@@ -11,6 +11,8 @@ import dataclasses
 import inspect
 import json
 import pathlib
+import signal
+import threading
 from typing import Callable
 from typing import Optional
 
@@ -123,6 +125,43 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.epochs = epoch + 1
 
 
+class StopOnInterrupt(keras.callbacks.Callback):
+    """Ctrl-C ends training at the next batch boundary, from Python.
+
+    Python's own SIGINT handler raises `KeyboardInterrupt` wherever the main
+    thread is, which can be inside a Python function that TensorFlow called
+    from C++: the exception then crosses C++ frames and the process aborts
+    (SIGABRT) instead of keeping its checkpoint. While training, the first
+    Ctrl-C only sets `interrupted`; this callback raises `KeyboardInterrupt`
+    at the end of the batch. A second Ctrl-C interrupts at once.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.interrupted = False
+
+    def handle(self, signum, frame):
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+
+def _train_interruptibly(recipe, model, epochs, callbacks, **kwargs):
+    """`recipe.train` with Ctrl-C taken at batch boundaries (`StopOnInterrupt`)."""
+    if threading.current_thread() is not threading.main_thread():
+        return recipe.train(model, epochs, verbose=1, callbacks=callbacks, **kwargs)
+    stopper = StopOnInterrupt()
+    previous = signal.signal(signal.SIGINT, stopper.handle)
+    try:
+        return recipe.train(model, epochs, verbose=1, callbacks=[stopper, *callbacks], **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def train_and_save(recipe, options):
     """Trains `recipe`'s model on its generated task and saves it.
 
@@ -152,7 +191,7 @@ def train_and_save(recipe, options):
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = EpochCheckpoint(checkpoint_path(output))
     try:
-        recipe.train(model, epochs, verbose=1, callbacks=[checkpoint], **resume)
+        _train_interruptibly(recipe, model, epochs, [checkpoint], **resume)
     except KeyboardInterrupt:
         if checkpoint.epochs:
             raise Interrupted(
