@@ -11,6 +11,10 @@ from keras_memory.layers.gaussian_location_policy import uniform_from_draws
 from keras_memory.layers.glimpse_network import GlimpseNetwork
 
 
+# "uniform": the random-locations control (no learned policy).
+LOCATION_POLICIES = ("gaussian", "uniform")
+
+
 def _state_list(states):
     return list(states) if isinstance(states, (list, tuple)) else [states]
 
@@ -72,6 +76,12 @@ class RecurrentAttentionModel(keras.layers.Layer):
         core_units: The units of the default core cell (ignored with a
             `core_cell`). Default: `256`.
         location_std: `sigma` of the policy. Default: `0.17`.
+        location_policy: `"gaussian"`, the learned policy above, or
+            `"uniform"`: every `l_n` drawn uniformly in `[-1, 1]^2` in
+            training and at inference alike (seeded, `log pi = 0`), the
+            random-locations control of the paper's comparison (the same
+            networks without a learned policy; the location network is
+            built but unused). Default: `"gaussian"`.
         seed: Seed of `l_0` and of the policy's noise (an integer or `None`).
             Default: `None`.
         **kwargs: Base layer keyword arguments (`name`, `dtype`).
@@ -118,10 +128,14 @@ class RecurrentAttentionModel(keras.layers.Layer):
         core_cell=None,
         core_units=256,
         location_std=0.17,
+        location_policy="gaussian",
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.location_policy = validation.check_choice(
+            "location_policy", location_policy, LOCATION_POLICIES
+        )
         self.num_classes = validation.check_positive_int("num_classes", num_classes)
         self.num_glimpses = validation.check_positive_int("num_glimpses", num_glimpses)
         self.core_units = validation.check_positive_int("core_units", core_units)
@@ -202,6 +216,10 @@ class RecurrentAttentionModel(keras.layers.Layer):
             for size in _state_list(self.core_cell.state_size)
         ]
 
+    def _uniform_location(self, batch_size, dtype):
+        draws = random.integer_draws((batch_size, 2), self.seed_generator)
+        return ops.cast(2.0 * uniform_from_draws(draws, "float32") - 1.0, dtype)
+
     def call(self, images, training=None, sample_locations=None):
         if sample_locations is None:
             sample = bool(training)
@@ -211,15 +229,17 @@ class RecurrentAttentionModel(keras.layers.Layer):
         batch_size = ops.shape(images)[0]
         states = self._initial_states(batch_size)
         hidden = ops.zeros((batch_size, self.hidden_size), self.compute_dtype)  # h_0
-        if sample:  # l_0 ~ U([-1, 1]^2)
-            draws = random.integer_draws((batch_size, 2), self.seed_generator)
-            location = ops.cast(2.0 * uniform_from_draws(draws, "float32") - 1.0, hidden.dtype)
+        uniform = self.location_policy == "uniform"
+        if sample or uniform:  # l_0 ~ U([-1, 1]^2)
+            location = self._uniform_location(batch_size, hidden.dtype)
         else:  # l_0 = (0, 0), the centre
             location = ops.zeros((batch_size, 2), self.compute_dtype)
         log_prob = ops.zeros((batch_size,), self.compute_dtype)
         locations, log_probs, baselines = [], [], []
         for n in range(self.num_glimpses):
-            if n > 0:
+            if n > 0 and uniform:  # the control: l_n ~ U([-1, 1]^2), log pi = 0
+                location = self._uniform_location(batch_size, hidden.dtype)
+            elif n > 0:
                 location, log_prob = self.location_network(hidden, sample=sample)
             # b_n from the state that chose l_n, trained by its own loss only.
             baseline = self.baseline_network(ops.stop_gradient(hidden))[:, 0]
@@ -257,6 +277,7 @@ class RecurrentAttentionModel(keras.layers.Layer):
             "core_cell": keras.saving.serialize_keras_object(self.core_cell),
             "core_units": self.core_units,
             "location_std": self.location_network.std,
+            "location_policy": self.location_policy,
             "seed": self.seed,
         }
         base_config = super().get_config()

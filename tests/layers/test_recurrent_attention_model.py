@@ -68,6 +68,21 @@ def test_sampled_paths_start_uniform_and_carry_log_probs():
     assert np.abs(sampled).min() > 0
 
 
+def test_uniform_location_policy_draws_every_glimpse_at_random():
+    layer = _tiny(location_policy="uniform", num_glimpses=4)
+    images = np.zeros((2000, 20, 20, 1), "float32")
+    # At inference too (the control has no mean path), with log pi = 0.
+    _, locations, log_probs, _ = to_numpy(layer(images, training=False))
+    flat = locations.reshape(-1, 2)
+    assert flat.min() >= -1 and flat.max() <= 1
+    np.testing.assert_allclose(flat.var(0), [1 / 3, 1 / 3], rtol=0.1)  # U(-1, 1)
+    np.testing.assert_array_equal(log_probs, 0)
+    # The glimpses of one image are independent draws, not one location.
+    assert np.abs(locations[:, 1] - locations[:, 2]).mean() > 0.3
+    restored = RecurrentAttentionModel.from_config(layer.get_config())
+    assert restored.location_policy == "uniform"
+
+
 def test_policy_gradient_reaches_the_core_and_baseline_reads_a_stopped_state():
     layer = _tiny()
     images = tf.constant(_images(np.random.default_rng(0), 3)["images"])
@@ -106,6 +121,7 @@ def test_xla_with_a_dynamic_batch_equals_eager():
         ("patch_size", 0),
         ("num_scales", 0),
         ("location_std", 0.0),
+        ("location_policy", "random"),
     ],
 )
 def test_bad_arguments(name, value):

@@ -80,7 +80,7 @@ class GlimpseClassifier(keras.Model):
         num_classes: Default: `10`.
         num_glimpses, patch_size, num_scales, scale_factor, glimpse_units,
             location_units, glimpse_output_units, core_units, location_std,
-            seed: Those of `RecurrentAttentionModel` (paper defaults for
+            location_policy, seed: Those of `RecurrentAttentionModel` (paper defaults for
             28 x 28 MNIST).
         core: The core network: `"rnn"` (the paper's rectifier RNN) or
             `"lstm"`. Default: `"rnn"`.
@@ -120,6 +120,7 @@ class GlimpseClassifier(keras.Model):
         core="rnn",
         core_units=256,
         location_std=0.17,
+        location_policy="gaussian",
         reinforce_weight=1.0,
         baseline_weight=1.0,
         seed=None,
@@ -154,6 +155,7 @@ class GlimpseClassifier(keras.Model):
             core_cell=core_cell,
             core_units=core_units,
             location_std=location_std,
+            location_policy=location_policy,
             seed=seed,
             dtype=dtype,
             name="attention",
@@ -211,6 +213,7 @@ class GlimpseClassifier(keras.Model):
             "core": self.core,
             "core_units": attention.hidden_size,
             "location_std": attention.location_network.std,
+            "location_policy": attention.location_policy,
             "reinforce_weight": self.reinforce_weight,
             "baseline_weight": self.baseline_weight,
             "seed": self.seed,
