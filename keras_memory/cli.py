@@ -159,7 +159,7 @@ def _babi_task(text):
 
 
 # Options of `train` that only some recipes take (`Recipe.options`).
-RECIPE_OPTIONS = ("data", "task", "no_jit")
+RECIPE_OPTIONS = ("data", "task", "no_jit", "setup")
 
 
 def run_train(args):
@@ -336,7 +336,11 @@ def build_parser():
         ),
     )
     train.add_argument(
-        "--data", help="babi only: folder of the qa*_train.txt files (required)"
+        "--data",
+        help=(
+            "babi: folder of the qa*_train.txt files; glimpse: folder of the MNIST "
+            "train-*-ubyte files (required for both)"
+        ),
     )
     train.add_argument(
         "--task",
@@ -347,9 +351,18 @@ def build_parser():
         ),
     )
     train.add_argument(
+        "--setup",
+        choices=("mnist_28x28", "cluttered_60x60"),
+        help=(
+            "glimpse only: the paper's setup, 28 x 28 digits (6 glimpses of 8 x 8) or "
+            "cluttered 60 x 60 canvases (8 glimpses of three 12 x 12 patches); "
+            "default: mnist_28x28"
+        ),
+    )
+    train.add_argument(
         "--no-jit",
         action="store_true",
-        help="babi only: train without XLA (no compilation: a faster start for short runs)",
+        help="babi and glimpse only: train without XLA (no compilation: a faster start)",
     )
     train.set_defaults(handler=run_train)
 
@@ -367,15 +380,23 @@ def build_parser():
             "the stories of the qa*_train.txt files held out in training. "
             "`keras-memory evaluate dates` prints the exact match of the "
             "date normaliser (the shipped weights, or --weights) on held-out "
-            "generated dates per language and format, greedy and beam 4."
+            "generated dates per language and format, greedy and beam 4. "
+            "`keras-memory evaluate glimpse --data DIR` prints the error of the "
+            "glimpse classifier (shipped weights of --setup, or --weights) on the "
+            "official t10k-*-ubyte files in DIR (--split test), with the mean path "
+            "and averaged over 10 sampled paths."
         ),
     )
     evaluate.add_argument(
-        "what", choices=_evaluated_recipes(), help="what to evaluate: babi or dates"
+        "what", choices=_evaluated_recipes(), help="what to evaluate: babi, dates or glimpse"
     )
-    evaluate.add_argument("--data", help="folder of the bAbI files (required)")
     evaluate.add_argument(
-        "--split", choices=("test", "train", "validation"), default="test",
+        "--data", help="folder of the bAbI files, or of the MNIST IDX files (glimpse; required)"
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("test", "train", "validation"),
+        default="test",
         help="default: test",
     )
     evaluate.add_argument(
@@ -389,6 +410,14 @@ def build_parser():
             "shipped weights only: answer every task with the joint model "
             "(default: the shipped per-task model on the tasks where it is "
             "better, the joint model elsewhere)"
+        ),
+    )
+    evaluate.add_argument(
+        "--setup",
+        choices=("mnist_28x28", "cluttered_60x60"),
+        help=(
+            "glimpse only: the shipped weights (and canvases) of this setup, or the "
+            "setup of --weights; default: mnist_28x28"
         ),
     )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")

@@ -241,12 +241,11 @@ def available_recipes():
     from keras_memory.recipes import babi
     from keras_memory.recipes import clockwork_waveform
     from keras_memory.recipes import dates
+    from keras_memory.recipes import glimpse
     from keras_memory.recipes import ntm_copy
 
-    return {
-        recipe.name: recipe
-        for recipe in (clockwork_waveform.RECIPE, ntm_copy.RECIPE, babi.RECIPE, dates.RECIPE)
-    }
+    recipes = (clockwork_waveform.RECIPE, ntm_copy.RECIPE, babi.RECIPE, dates.RECIPE)
+    return {recipe.name: recipe for recipe in (*recipes, glimpse.RECIPE)}
 
 
 __all__ = [

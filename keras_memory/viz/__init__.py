@@ -7,6 +7,8 @@ it when `path` is given, and returns it. One module per layer family.
 from keras_memory.viz._figure import figure_to_png
 from keras_memory.viz.alignment import plot_alignment
 from keras_memory.viz.clockwork import plot_clockwork
+from keras_memory.viz.glimpse import plot_glimpse_locations
+from keras_memory.viz.glimpse import plot_glimpse_path
 from keras_memory.viz.hmlstm import plot_boundaries
 from keras_memory.viz.hops import plot_hops
 from keras_memory.viz.memory import MemoryAccess
@@ -23,6 +25,8 @@ __all__ = [
     "plot_alignment",
     "plot_boundaries",
     "plot_clockwork",
+    "plot_glimpse_locations",
+    "plot_glimpse_path",
     "plot_hops",
     "plot_memory_access",
     "plot_skip_updates",

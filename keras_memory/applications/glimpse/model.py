@@ -239,3 +239,38 @@ def paper_classifier(setup="mnist_28x28", **overrides):
     """
     setup = validation.check_choice("setup", setup, tuple(PAPER_SETUPS))
     return GlimpseClassifier(**{**PAPER_SETUPS[setup], **overrides})
+
+
+def pretrained_classifier(weights="mnist_28x28", **overrides):
+    """The paper-setup `GlimpseClassifier` with the project's trained weights.
+
+    Args:
+        weights: `"mnist_28x28"` (28 x 28 digits, 6 glimpses of 8 x 8) or
+            `"cluttered_60x60"` (60 x 60 cluttered digits, 8 glimpses of three
+            12 x 12 patches): the shipped weights, trained on 4,000 MNIST
+            digits (`presets.shipped_metadata(weights)` has the budget and
+            the validation error); or the path of a `.weights.h5` file of
+            `paper_classifier(setup)`, with `setup=` in `overrides` (default
+            `"mnist_28x28"`).
+        **overrides: `setup` for a path, and `GlimpseClassifier` arguments
+            that hold no weights (`seed`, `location_std`, `name`).
+
+    Returns:
+        A built, uncompiled `GlimpseClassifier`.
+    """
+    from keras_memory.applications import shipped_weights
+    from keras_memory.applications.glimpse import presets
+
+    setup = weights if weights in presets.SHIPPED_WEIGHTS else overrides.pop("setup", None)
+    setup = validation.check_choice("setup", setup or "mnist_28x28", tuple(PAPER_SETUPS))
+    overrides.pop("setup", None)
+    path = presets.weights_file(weights)
+    if path is None:
+        raise validation.invalid_argument(
+            "weights", f"one of {sorted(presets.SHIPPED_WEIGHTS)} or a `.weights.h5` path", None
+        )
+    model = paper_classifier(setup, **overrides)
+    shipped_weights.load_weights(
+        model, path, mismatch_hint=f" (the paper setup {setup!r}: pass setup=...)"
+    )
+    return model

@@ -88,3 +88,187 @@ def train_glimpse_classifier(
         callbacks=callbacks,
         verbose=verbose,
     )
+
+
+# The epochs of `keras-memory train glimpse` (and of the shipped runs).
+SETUP_EPOCHS = {"mnist_28x28": 300, "cluttered_60x60": 300}
+# The canvases of each paper setup: the side, and the pieces of clutter.
+SETUP_CANVASES = {"mnist_28x28": (28, 0), "cluttered_60x60": (60, 4)}
+# The validation canvases are drawn once, with this seed (the training
+# placements change every epoch, from the run's seed).
+VALIDATION_SEED = 2014
+
+
+def setup_canvases(images, labels, setup="mnist_28x28", seed=VALIDATION_SEED):
+    """`(canvases (N, S, S, 1), labels)` of MNIST digits for a paper setup.
+
+    `"mnist_28x28"`: the digits themselves, scaled to `[0, 1]`;
+    `"cluttered_60x60"`: each digit at a random place of a 60 x 60 canvas
+    with 4 pieces of 8 x 8 of other digits (`datasets.mnist.cluttered_mnist`),
+    placed by `seed`.
+    """
+    from keras_memory.datasets import mnist
+
+    setup = validation.check_choice("setup", setup, tuple(SETUP_CANVASES))
+    canvas_size, num_clutter = SETUP_CANVASES[setup]
+    canvases = mnist.place_digits(images, canvas_size, num_clutter, seed=seed)
+    return canvases, np.asarray(labels)
+
+
+def train_on_mnist(
+    directory,
+    setup="mnist_28x28",
+    epochs=200,
+    seed=0,
+    output=None,
+    learning_rate=LEARNING_RATE,
+    batch_size=BATCH_SIZE,
+    jit_compile=True,
+    monte_carlo_samples=10,
+    callbacks=None,
+    verbose=0,
+    command=None,
+):
+    """Trains `paper_classifier(setup)` on a directory of MNIST IDX files.
+
+    The 5,000 digits of `../shared/data/mnist-5k` (or any `train-*-ubyte`
+    files) are split class-balanced into 4,000 training and 1,000 validation
+    digits (`datasets.mnist.split_validation`, 100 per class, seed 0);
+    training sees new placements every epoch (`DigitCanvases`), validation
+    one fixed draw (`VALIDATION_SEED`). Adam with a cosine decay of the
+    learning rate to 3 % over the run, batches of 64.
+
+    Args:
+        directory: The folder of `train-images-idx3-ubyte` and
+            `train-labels-idx1-ubyte` (gzipped or not).
+        setup: `"mnist_28x28"` or `"cluttered_60x60"`.
+        epochs: Passes over the 4,000 training digits. Default: `200`.
+        seed: The initial weights, the sampled glimpses and the placements.
+        output: Optional `.weights.h5` path; the weights are written there,
+            with `<stem>.json` beside it (`presets.metadata_path`) holding
+            the setup, the budget, the wall time and the validation errors.
+        learning_rate: Adam's initial learning rate. Default: `1e-3`.
+        batch_size: Default: `64`.
+        jit_compile: Default: `True` (XLA).
+        monte_carlo_samples: Paths averaged for the second validation error.
+        callbacks: Extra Keras callbacks.
+        verbose: Passed to `fit`.
+        command: The command line recorded in the metadata.
+
+    Returns:
+        `(model, metadata)`: the trained `GlimpseClassifier` and the dict
+        written beside `output`.
+    """
+    import time
+
+    from keras_memory.applications.glimpse import evaluation
+    from keras_memory.applications.glimpse import model as glimpse_model
+    from keras_memory.applications.glimpse import presets
+    from keras_memory.datasets import mnist
+
+    setup = validation.check_choice("setup", setup, tuple(SETUP_CANVASES))
+    epochs = validation.check_positive_int("epochs", epochs)
+    seed = validation.check_seed(seed)
+    images, labels = mnist.load_mnist_directory(directory, "train")
+    (train_images, train_labels), (val_images, val_labels) = mnist.split_validation(images, labels)
+    canvas_size, num_clutter = SETUP_CANVASES[setup]
+    data = mnist.DigitCanvases(
+        train_images,
+        train_labels,
+        batch_size=batch_size,
+        canvas_size=canvas_size,
+        num_clutter=num_clutter,
+        seed=seed,
+    )
+    val_canvases, val_labels = setup_canvases(val_images, val_labels, setup)
+    keras.utils.set_random_seed(seed)
+    model = glimpse_model.paper_classifier(setup, seed=seed)
+    steps = epochs * len(data)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.03)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    start = time.time()
+    history = model.fit(
+        data,
+        epochs=epochs,
+        validation_data=(val_canvases, val_labels),
+        validation_freq=max(1, epochs // 10),
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    wall_seconds = time.time() - start
+    deterministic = evaluation.error_rate(model, val_canvases, val_labels)
+    sampled = evaluation.error_rate(
+        model, val_canvases, val_labels, monte_carlo_samples=monte_carlo_samples
+    )
+    loss = history.history["loss"]
+    metadata = {
+        "application": "GlimpseClassifier",
+        "setup": setup,
+        "architecture": {
+            **glimpse_model.PAPER_SETUPS[setup],
+            "core": "rnn",
+            "parameters": int(model.count_params()),
+        },
+        "training": {
+            "command": command,
+            "data": (
+                f"{len(train_images)} training digits of {directory} (split_validation, "
+                "100 per class held out, seed 0); "
+                + (
+                    "the digits as they are"
+                    if num_clutter == 0
+                    else f"placed on {canvas_size} x {canvas_size} canvases with {num_clutter} "
+                    "8 x 8 pieces of clutter, new placements every epoch"
+                )
+            ),
+            "seed": seed,
+            "epochs": epochs,
+            "steps": steps,
+            "batch_size": batch_size,
+            "optimizer": (
+                f"Adam(CosineDecay({learning_rate}, {steps}, alpha=0.03)), hybrid loss "
+                "(cross-entropy + REINFORCE with reward 1 for a correct class + baseline error)"
+            ),
+            "jit_compile": bool(jit_compile),
+            "loss_first_last": [round(loss[0], 4), round(loss[-1], 4)],
+            "wall_seconds": round(wall_seconds, 1),
+            "keras_version": keras.__version__,
+            "backend": keras.backend.backend(),
+        },
+        "validation": {
+            "digits": len(val_labels),
+            "placement_seed": VALIDATION_SEED,
+            "error_percent_mean_path": round(deterministic, 2),
+            f"error_percent_monte_carlo_{monte_carlo_samples}": round(sampled, 2),
+        },
+        "paper": PAPER_RESULTS[setup],
+    }
+    if output is not None:
+        import json
+        import pathlib
+
+        from keras_memory.applications.checkpoints import save_weights_atomically
+
+        output = pathlib.Path(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        save_weights_atomically(model, output)
+        presets.metadata_path(output).write_text(json.dumps(metadata, indent=1) + "\n")
+    return model, metadata
+
+
+# Mnih et al. 2014, tables 1 and 2 (test error, the 60,000 training digits).
+PAPER_RESULTS = {
+    "mnist_28x28": {
+        "setup": "6 glimpses of one 8 x 8 patch, RNN core 256, 60,000 training digits",
+        "test_error_percent": 1.29,
+    },
+    "cluttered_60x60": {
+        "setup": "8 glimpses of three 12 x 12 patches, RNN core 256, 60,000 training digits",
+        "test_error_percent": 5.23,
+        "convolutional_network_error_percent": 7.83,
+    },
+}
