@@ -272,7 +272,7 @@ def main(argv=None):
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated")
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--ram-epochs", type=int, default=200)
-    parser.add_argument("--ram-learning-rate", type=float, default=3e-3)
+    parser.add_argument("--ram-learning-rate", type=float, default=1e-3)
     parser.add_argument("--baseline-epochs", type=int, default=30)
     parser.add_argument("--baseline-learning-rate", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=64)

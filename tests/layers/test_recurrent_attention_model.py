@@ -83,16 +83,25 @@ def test_uniform_location_policy_draws_every_glimpse_at_random():
     assert restored.location_policy == "uniform"
 
 
-def test_policy_gradient_reaches_the_core_and_baseline_reads_a_stopped_state():
-    layer = _tiny()
+@pytest.mark.parametrize("to_core", [False, True])
+def test_policy_gradient_reaches_the_core_on_request_and_baseline_reads_a_stopped_state(to_core):
+    layer = _tiny(policy_gradient_to_core=to_core)
     images = tf.constant(_images(np.random.default_rng(0), 3)["images"])
     layer(images)
     with tf.GradientTape(persistent=True) as tape:
-        _, _, log_probs, baselines = layer(images, training=True)
+        logits, _, log_probs, baselines = layer(images, training=True)
         policy_term = tf.reduce_sum(log_probs)
         baseline_term = tf.reduce_sum(baselines)
+        class_term = tf.reduce_sum(logits)
     core = layer.core_cell.kernel
-    assert np.abs(tape.gradient(policy_term, core).numpy()).max() > 0
+    glimpse = layer.glimpse_network.trainable_weights[0]
+    if to_core:  # the paper's gradient for the whole agent
+        assert np.abs(tape.gradient(policy_term, core).numpy()).max() > 0
+        assert np.abs(tape.gradient(policy_term, glimpse).numpy()).max() > 0
+    else:  # the reference's h_t.detach(): REINFORCE trains the policy alone
+        assert tape.gradient(policy_term, core) is None
+        assert tape.gradient(policy_term, glimpse) is None
+    assert np.abs(tape.gradient(class_term, core).numpy()).max() > 0
     assert np.abs(tape.gradient(policy_term, layer.location_network.mean.kernel).numpy()).max() > 0
     assert tape.gradient(baseline_term, core) is None
     assert tape.gradient(baseline_term, layer.baseline_network.kernel) is not None
@@ -122,6 +131,7 @@ def test_xla_with_a_dynamic_batch_equals_eager():
         ("num_scales", 0),
         ("location_std", 0.0),
         ("location_policy", "random"),
+        ("policy_gradient_to_core", "yes"),
     ],
 )
 def test_bad_arguments(name, value):

@@ -80,8 +80,8 @@ class GlimpseClassifier(keras.Model):
         num_classes: Default: `10`.
         num_glimpses, patch_size, num_scales, scale_factor, glimpse_units,
             location_units, glimpse_output_units, core_units, location_std,
-            location_policy, seed: Those of `RecurrentAttentionModel` (paper defaults for
-            28 x 28 MNIST).
+            location_policy, policy_gradient_to_core, seed: Those of
+            `RecurrentAttentionModel` (paper defaults for 28 x 28 MNIST).
         core: The core network: `"rnn"` (the paper's rectifier RNN) or
             `"lstm"`. Default: `"rnn"`.
         reinforce_weight: Weight of the REINFORCE term. Default: `1.0`.
@@ -121,6 +121,7 @@ class GlimpseClassifier(keras.Model):
         core_units=256,
         location_std=0.17,
         location_policy="gaussian",
+        policy_gradient_to_core=False,
         reinforce_weight=1.0,
         baseline_weight=1.0,
         seed=None,
@@ -156,6 +157,7 @@ class GlimpseClassifier(keras.Model):
             core_units=core_units,
             location_std=location_std,
             location_policy=location_policy,
+            policy_gradient_to_core=policy_gradient_to_core,
             seed=seed,
             dtype=dtype,
             name="attention",
@@ -214,6 +216,7 @@ class GlimpseClassifier(keras.Model):
             "core_units": attention.hidden_size,
             "location_std": attention.location_network.std,
             "location_policy": attention.location_policy,
+            "policy_gradient_to_core": attention.policy_gradient_to_core,
             "reinforce_weight": self.reinforce_weight,
             "baseline_weight": self.baseline_weight,
             "seed": self.seed,

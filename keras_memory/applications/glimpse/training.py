@@ -91,7 +91,7 @@ def train_glimpse_classifier(
 
 
 # The epochs of `keras-memory train glimpse` (and of the shipped runs).
-SETUP_EPOCHS = {"mnist_28x28": 300, "cluttered_60x60": 300}
+SETUP_EPOCHS = {"mnist_28x28": 600, "cluttered_60x60": 600}
 # The canvases of each paper setup: the side, and the pieces of clutter.
 SETUP_CANVASES = {"mnist_28x28": (28, 0), "cluttered_60x60": (60, 4)}
 # The validation canvases are drawn once, with this seed (the training
