@@ -183,6 +183,10 @@ class RecurrentAttentionModel(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="location_network",
         )
+        if self.location_policy == "uniform":
+            # Unused by the control: frozen, so no optimizer warns that it
+            # has no gradient (its weights are still saved and restored).
+            self.location_network.trainable = False
         self.baseline_network = keras.layers.Dense(
             1, dtype=self.dtype_policy, name="baseline_network"
         )

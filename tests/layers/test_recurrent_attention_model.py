@@ -81,6 +81,10 @@ def test_uniform_location_policy_draws_every_glimpse_at_random():
     assert np.abs(locations[:, 1] - locations[:, 2]).mean() > 0.3
     restored = RecurrentAttentionModel.from_config(layer.get_config())
     assert restored.location_policy == "uniform"
+    # The unused location network is frozen: nothing asks for its gradient.
+    trainable = {id(w) for w in layer.trainable_weights}
+    assert not any(id(w) in trainable for w in layer.location_network.weights)
+    assert len(layer.location_network.weights) == 2  # still saved
 
 
 @pytest.mark.parametrize("to_core", [False, True])
