@@ -160,6 +160,10 @@ LOAD_EVERY_SHIPPED_WEIGHT = textwrap.dedent(
     loaded["date_normalizer/dates.weights.h5"] = loaded_from(
         dates.model, folder / "date_normalizer" / "dates.weights.h5"
     )
+    from keras_memory.applications import glimpse
+    for setup in sorted(glimpse.SHIPPED_WEIGHTS):
+        name = glimpse.SHIPPED_WEIGHTS[setup]
+        loaded[name] = loaded_from(glimpse.pretrained_classifier(setup), folder / name)
     files = per_task_weights()
     models = babi_models(tasks="all")
     for task, path in files.items():

@@ -165,7 +165,7 @@ BOOLEAN_ARGUMENTS = {
     "use_bias", "unit_forget_bias", "return_boundaries", "return_access",
     "return_log_probs", "return_gates", "skip_inference_computation",
     "return_attention", "normalize", "scale", "temporal_encoding", "linear_start",
-    "context_gate",
+    "context_gate", "policy_gradient_to_core",
 }
 COUNT_ARGUMENTS = {
     "units", "num_modules", "output_module_units", "memory_size", "memory_width",
@@ -192,6 +192,7 @@ STRATEGIES_BY_NAME = {
     "dropout": FRACTIONS,
     "random_noise": FRACTIONS,
     "addressing": choices_and_junk("content", "location"),
+    "location_policy": choices_and_junk("gaussian", "uniform"),
     "reads": choices_and_junk("soft", "hard"),
     "writes": choices_and_junk("overwrite", "residual", "erase_add"),
     "memory_init": choices_and_junk("constant", "learned", "random"),
@@ -443,6 +444,8 @@ APPLICATION_ARGUMENTS["GlimpseClassifier"] = {
     "core": choices_and_junk("rnn", "lstm"),
     "core_units": COUNTS,
     "location_std": STRATEGIES_BY_NAME["location_std"],
+    "location_policy": STRATEGIES_BY_NAME["location_policy"],
+    "policy_gradient_to_core": BOOLEANS,
     "reinforce_weight": st.one_of(st.floats(0.0, 2.0), ANYTHING),
     "baseline_weight": st.one_of(st.floats(0.0, 2.0), ANYTHING),
     "seed": SEEDS,
