@@ -2,7 +2,9 @@ import keras
 import numpy as np
 import pytest
 
+from keras_memory.applications.captioning.model import CoordinateChannels
 from keras_memory.applications.captioning.model import ShowAttendTell
+from keras_memory.applications.captioning.model import coordinate_cnn
 from keras_memory.applications.captioning.model import decoding_step
 from keras_memory.applications.captioning.model import encode
 from keras_memory.applications.captioning.model import generate
@@ -109,3 +111,33 @@ def test_bad_arguments(kwargs, match):
 def test_bad_images(model):
     with pytest.raises(ValueError, match="`images`"):
         encode(model, IMAGES[0])
+
+
+def test_coordinate_channels_append_x_then_y():
+    images = np.full((2, 3, 4, 3), 0.5, "float32")
+    out = np.asarray(CoordinateChannels()(images))
+    assert out.shape == (2, 3, 4, 5)
+    np.testing.assert_array_equal(out[..., :3], images)
+    np.testing.assert_allclose(out[0, 0, :, 3], [-1, -1 / 3, 1 / 3, 1], atol=1e-6)  # x
+    np.testing.assert_allclose(out[1, :, 0, 4], [-1, 0, 1], atol=1e-6)  # y, downwards
+    assert CoordinateChannels().compute_output_shape((None, 3, 4, 3)) == (None, 3, 4, 5)
+
+
+def test_coordinate_cnn_has_one_location_per_object_cell_and_round_trips(tmp_path):
+    encoder = coordinate_cnn((56, 56, 3))
+    assert tuple(encoder.output.shape) == (None, 7, 7, 64)
+    captioner = ShowAttendTell(
+        12, image_shape=(56, 56, 3), encoder=encoder, embedding_dim=8, decoder_units=8,
+        attention_units=8, seed=0,
+    )  # fmt: skip
+    x = {
+        "images": np.random.default_rng(0).random((2, 56, 56, 3), dtype="float32"),
+        "decoder_input_ids": np.array([[1, 5, 6], [1, 7, 0]]),
+    }
+    path = tmp_path / "captioner.keras"
+    captioner.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(
+        np.asarray(loaded(x)["logits"]), np.asarray(captioner(x)["logits"])
+    )
+    assert loaded.output["alignments"].shape[-1] == 49

@@ -64,8 +64,8 @@ def test_quick_run_table_rows_columns_and_ranges(capsys):
 def test_parameter_counts_from_layer_sizes():
     script = load_benchmark("captioning")
     # f_att: W_h (decoder units x attention units), W_a (channels x attention
-    # units) and v (attention units): 64 * 32 + 32 * 32 + 32.
-    assert script.attention_parameters() == 64 * 32 + 32 * 32 + 32 == 3104
+    # units) and v (attention units): 128 * 32 + 64 * 32 + 32.
+    assert script.attention_parameters() == 128 * 32 + 64 * 32 + 32 == 6176
     soft, hard, none = (script.build(a, seed=0) for a in ("soft", "hard", "none"))
     attention = soft.get_layer("decoder").attention.count_params()
     assert attention == script.attention_parameters()
@@ -74,20 +74,21 @@ def test_parameter_counts_from_layer_sizes():
     # The no-attention model holds f_att too (the same code builds it), unused.
     assert none.count_params() == soft.count_params()
     assert script.used_parameters(none) == script.used_parameters(soft) - attention
-    # 14 x 14 locations of 32 channels for the 56 x 56 images.
-    assert tuple(soft.output["alignments"].shape[1:]) == (None, 14 * 14)
+    # 7 x 7 locations (one per object cell) of 64 channels for the 56 x 56 images.
+    assert tuple(soft.output["alignments"].shape[1:]) == (None, 7 * 7)
     assert tuple(none.output["alignments"].shape[1:]) == (None, 1)
 
 
-def test_coordinate_channels():
-    script = load_benchmark("captioning")
-    import numpy as np
+def test_learning_rate_decays_to_two_percent_over_the_run():
+    import argparse
 
-    images = np.zeros((2, 3, 4, 3), "float32")
-    out = np.asarray(script.CoordinateChannels()(images))
-    assert out.shape == (2, 3, 4, 5)
-    np.testing.assert_allclose(out[0, 0, :, 3], [-1, -1 / 3, 1 / 3, 1], atol=1e-6)  # x
-    np.testing.assert_allclose(out[1, :, 0, 4], [-1, 0, 1], atol=1e-6)  # y
+    script = load_benchmark("captioning")
+    args = argparse.Namespace(learning_rate=3e-3, epochs=2, examples=100, batch_size=32)
+    schedule = script.learning_rate(args)
+    steps = 2 * 4  # ceil(100 / 32) steps an epoch
+    assert float(schedule(0)) == pytest.approx(3e-3)
+    assert float(schedule(steps)) == pytest.approx(3e-3 * 0.02)
+    assert float(schedule(steps // 2)) == pytest.approx(3e-3 * (0.02 + 0.98 * 0.5))
 
 
 def test_unknown_model_is_an_error(capsys):

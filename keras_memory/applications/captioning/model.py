@@ -37,6 +37,14 @@ LAYER_NAMES = (
 )
 
 
+def _convolutions(x, filters):
+    # 3 x 3 convolutions, each followed by a 2 x 2 max pooling.
+    for index, size in enumerate(filters):
+        x = keras.layers.Conv2D(size, 3, padding="same", activation="relu", name=f"conv_{index}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool_{index}")(x)
+    return x
+
+
 def small_cnn(image_shape, filters=(16, 32), name="image_encoder"):
     """A small convolutional encoder from scratch: `(H, W, 3) -> (H/2^k, W/2^k, C)`.
 
@@ -50,11 +58,59 @@ def small_cnn(image_shape, filters=(16, 32), name="image_encoder"):
         A `keras.Model` from images to a channels-last feature map.
     """
     images = keras.Input(tuple(image_shape))
-    x = images
-    for index, size in enumerate(filters):
-        x = keras.layers.Conv2D(size, 3, padding="same", activation="relu", name=f"conv_{index}")(x)
-        x = keras.layers.MaxPooling2D(2, name=f"pool_{index}")(x)
-    return keras.Model(images, x, name=name)
+    return keras.Model(images, _convolutions(images, filters), name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_memory")
+class CoordinateChannels(keras.layers.Layer):
+    """Appends x and y coordinate channels, in `[-1, 1]`, to images `(B, H, W, C)`.
+
+    CoordConv (Liu et al., 2018): a convolutional network on a plain
+    background is translation equivariant, so without them no annotation
+    says where it is, and the relation words ("above", "left of") of a
+    caption need the objects' positions. Channel `C` is `x` (left -1, right
+    1), channel `C + 1` is `y` (top -1, bottom 1).
+
+    Example:
+
+    >>> import numpy as np
+    >>> out = CoordinateChannels()(np.zeros((1, 2, 3, 1), "float32"))
+    >>> np.asarray(out)[0, :, :, 1].tolist(), np.asarray(out)[0, :, :, 2].tolist()
+    ([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]], [[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]])
+    """
+
+    def call(self, images):
+        height, width = images.shape[1], images.shape[2]
+        xs, ys = ops.meshgrid(
+            ops.linspace(-1.0, 1.0, width), ops.linspace(-1.0, 1.0, height), indexing="xy"
+        )  # (H, W) each
+        grid = ops.cast(ops.stack([xs, ys], axis=-1), images.dtype)
+        grid = ops.broadcast_to(grid[None], (ops.shape(images)[0], height, width, 2))
+        return ops.concatenate([images, grid], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 2)
+
+
+def coordinate_cnn(image_shape, filters=(16, 32, 64), name="image_encoder"):
+    """`small_cnn` of the images with coordinate channels appended (CoordConv).
+
+    With the default three poolings (stride 8) a 56 x 56 captioned-shapes
+    image (7 x 7 cells of 8 pixels) gives a 7 x 7 grid: location `(i, j)`
+    sees exactly object cell `(i, j)`.
+
+    Args:
+        image_shape: `(H, W, channels)` of the images.
+        filters: The filters of each 3 x 3 convolution, each followed by a
+            2 x 2 max pooling.
+        name: The model's name.
+
+    Returns:
+        A `keras.Model` from images to a channels-last feature map.
+    """
+    images = keras.Input(tuple(image_shape))
+    x = CoordinateChannels(name="coordinates")(images)
+    return keras.Model(images, _convolutions(x, filters), name=name)
 
 
 def _mean_annotation(memory):
