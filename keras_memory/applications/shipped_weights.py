@@ -60,11 +60,16 @@ def weights_file(weights, table, beside=""):
     if not isinstance(weights, (str, pathlib.Path)) or not pathlib.Path(weights).is_file():
         raise validation.invalid_argument(
             "weights",
-            f"one of {sorted(table)}, None or the path of an existing "
-            f"`.weights.h5` file{beside}",
+            f"one of {sorted(table)}, None or the path of an existing `.weights.h5` file{beside}",
             weights,
         )
     return pathlib.Path(weights)
+
+
+def metadata_path(weights_path):
+    """The metadata file beside a weights file: `<stem>.json`."""
+    weights_path = pathlib.Path(weights_path)
+    return weights_path.with_name(weights_path.name.removesuffix(".weights.h5") + ".json")
 
 
 # The first 8 bytes of every HDF5 file (a `.weights.h5` is one).
@@ -122,9 +127,7 @@ def load_weights(model, path, mismatch_hint=""):
             f"{model.name!r} (corrupted, or another model's): {skipped[0]}"
         )
     for warning in caught:  # the others, as Keras gave them
-        warnings.warn_explicit(
-            warning.message, warning.category, warning.filename, warning.lineno
-        )
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def load_model(path, **kwargs):

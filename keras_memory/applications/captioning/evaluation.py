@@ -329,3 +329,56 @@ def metrics_table(results):
 def format_metrics(results):
     """The metrics table as one Markdown string (`format_table`)."""
     return format_table(*metrics_table(results))
+
+
+def evaluate_captioner(captioner, examples, batch_size=250, beam_width=1):
+    """`caption_metrics` of a `ShowAttendTell` captioner on captioned-shapes examples.
+
+    The captions are decoded greedily (`beam_width=1`, `GreedySampler`) or by
+    beam search (`BeamSearch(beam_width)`), the best caption of each image
+    scored against its reference; attention correctness reads the
+    alignments under teacher forcing (the reference's words as the inputs),
+    so that every content word of the reference is scored, on the feature
+    grid of the captioner's encoder against the scenes' object grid.
+
+    Args:
+        captioner: A `ShowAttendTell` model.
+        examples: `keras_memory.datasets.captioned_shapes.CaptionedScenes`.
+        batch_size: Images per decoding batch. Default: `250`.
+        beam_width: Positive integer; `1` is greedy. Default: `1`.
+
+    Returns:
+        The dict of `caption_metrics` (with attention correctness unless
+        the captioner has one location, `attention="none"`).
+    """
+    import importlib
+
+    import keras
+
+    from keras_memory.applications.captioning import model as captioning_model
+
+    # By path: `keras_memory.datasets` may export a function of that name.
+    shapes = importlib.import_module("keras_memory.datasets.captioned_shapes")
+
+    batch_size = validation.check_positive_int("batch_size", batch_size)
+    beam_width = validation.check_positive_int("beam_width", beam_width)
+    (images, inputs), _, target_cells = shapes.teacher_forcing_arrays(examples)
+    sampler = captioning_model.sampler_for(beam_width, shapes.CAPTION_LENGTH - 1)
+    with_attention = captioner.output["alignments"].shape[-1] > 1
+    predictions, alphas = [], []
+    for start in range(0, len(images), batch_size):
+        batch = slice(start, start + batch_size)
+        tokens = captioning_model.generate(captioner, images[batch], sampler)["tokens"]
+        best = keras.ops.convert_to_numpy(tokens)[:, 0]
+        predictions += [shapes.decode_caption(row) for row in best]
+        if with_attention:
+            outputs = captioner(
+                {"images": images[batch], "decoder_input_ids": inputs[batch]}, training=False
+            )
+            alphas.append(keras.ops.convert_to_numpy(outputs["alignments"]))
+    references = [shapes.decode_caption(row) for row in examples.captions]
+    if not with_attention:
+        return caption_metrics(predictions, references)
+    height, width = captioner.get_layer("image_encoder").output.shape[1:3]
+    overlap = feature_cell_overlap(height, width, examples.scenes.shape[1])
+    return caption_metrics(predictions, references, np.concatenate(alphas), target_cells, overlap)

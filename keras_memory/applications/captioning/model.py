@@ -16,6 +16,8 @@ from keras_memory import validation
 from keras_memory.datasets.text import END_ID
 from keras_memory.datasets.text import PAD_ID
 from keras_memory.datasets.text import START_ID
+from keras_memory.decoding import BeamSearch
+from keras_memory.decoding import GreedySampler
 from keras_memory.layers import AttentionDecoder
 from keras_memory.layers import BahdanauAttention
 from keras_memory.layers import StateBridge
@@ -325,6 +327,14 @@ def decoding_step(model):
         return logits, {**state, "decoder": decoder_state}, weights
 
     return next_fn
+
+
+def sampler_for(beam_width, max_length):
+    """`GreedySampler` for `beam_width=1`, else `BeamSearch(beam_width)`."""
+    beam_width = validation.check_positive_int("beam_width", beam_width)
+    if beam_width == 1:
+        return GreedySampler(max_length=max_length)
+    return BeamSearch(beam_width, max_length=max_length)
 
 
 def generate(model, images, sampler, max_length=None):

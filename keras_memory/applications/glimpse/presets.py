@@ -9,15 +9,13 @@ import json
 
 from keras_memory.applications import shipped_weights
 
+# The metadata file beside a weights file: `<stem>.json`.
+metadata_path = shipped_weights.metadata_path
+
 SHIPPED_WEIGHTS = {
     "mnist_28x28": "glimpse_mnist/mnist_28x28.weights.h5",
     "cluttered_60x60": "glimpse_mnist/cluttered_60x60.weights.h5",
 }
-
-
-def metadata_path(weights_path):
-    """The metadata file beside a weights file: `<stem>.json`."""
-    return weights_path.with_name(weights_path.name.removesuffix(".weights.h5") + ".json")
 
 
 def weights_file(weights):
