@@ -159,7 +159,7 @@ def _babi_task(text):
 
 
 # Options of `train` that only some recipes take (`Recipe.options`).
-RECIPE_OPTIONS = ("data", "task", "no_jit", "setup")
+RECIPE_OPTIONS = ("data", "task", "no_jit", "setup", "examples")
 
 
 def run_train(args):
@@ -210,6 +210,24 @@ def run_translate(args):
     texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
     for text in dates.translate(texts, weights=args.weights, beam_width=args.beam_width):
         print(text)
+    return 0
+
+
+def run_caption(args):
+    """`keras-memory caption IMAGE...`: one caption and its score per image file."""
+    from keras_memory.recipes import Report
+    from keras_memory.recipes import captioning
+
+    rows = captioning.caption_files(args.images, args.weights, args.beam_width)
+    report = Report(
+        table=(
+            ["image", "caption", "log-probability"],
+            [[path, caption, f"{score:.3f}"] for path, caption, score in rows],
+            ["left", "left", "right"],
+        ),
+        data={"captions": [{"image": p, "caption": c, "score": s} for p, c, s in rows]},
+    )
+    print_report(report, args.format)
     return 0
 
 
@@ -362,7 +380,15 @@ def build_parser():
     train.add_argument(
         "--no-jit",
         action="store_true",
-        help="babi and glimpse only: train without XLA (no compilation: a faster start)",
+        help=(
+            "babi, glimpse and captioning only: train without XLA (no compilation: a "
+            "faster start)"
+        ),
+    )
+    train.add_argument(
+        "--examples",
+        type=_positive_int,
+        help="captioning only: generated training scenes; default: 24000",
     )
     train.set_defaults(handler=run_train)
 
@@ -384,11 +410,16 @@ def build_parser():
             "`keras-memory evaluate glimpse --data DIR` prints the error of the "
             "glimpse classifier (shipped weights of --setup, or --weights) on the "
             "official t10k-*-ubyte files in DIR (--split test), with the mean path "
-            "and averaged over 10 sampled paths."
+            "and averaged over 10 sampled paths. `keras-memory evaluate captioning` "
+            "prints the greedy exact match, BLEU-1 to BLEU-4 and attention "
+            "correctness of the captioner (shipped weights, or --weights) on "
+            "--examples held-out generated scenes of --split test or validation."
         ),
     )
     evaluate.add_argument(
-        "what", choices=_evaluated_recipes(), help="what to evaluate: babi, dates or glimpse"
+        "what",
+        choices=_evaluated_recipes(),
+        help="what to evaluate: babi, captioning, dates or glimpse",
     )
     evaluate.add_argument(
         "--data", help="folder of the bAbI files, or of the MNIST IDX files (glimpse; required)"
@@ -401,7 +432,10 @@ def build_parser():
     )
     evaluate.add_argument(
         "--weights",
-        help="a .weights.h5 file with vocabulary.json beside it; default: babi-en-1k (shipped)",
+        help=(
+            "a .weights.h5 file (babi: with vocabulary.json beside it); default: the "
+            "shipped weights (babi: babi-en-1k)"
+        ),
     )
     evaluate.add_argument(
         "--joint-only",
@@ -420,8 +454,33 @@ def build_parser():
             "setup of --weights; default: mnist_28x28"
         ),
     )
+    evaluate.add_argument(
+        "--examples",
+        type=_positive_int,
+        help="captioning only: held-out scenes to caption; default: 1000",
+    )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.set_defaults(handler=run_evaluate)
+
+    caption = commands.add_parser(
+        "caption",
+        help="caption images of coloured shapes (the shipped Show, Attend and Tell captioner)",
+        description=(
+            "Print the caption and its log-probability of every PNG or JPEG file "
+            "given, 56 x 56 pixels (greyscale and alpha images are read as RGB), with "
+            "ShowAttendTellShapes: the shipped weights, or --weights."
+        ),
+    )
+    caption.add_argument("images", nargs="+", help="PNG or JPEG files")
+    caption.add_argument(
+        "--beam-width", type=_positive_int, default=1, help="1 is greedy; default: 1"
+    )
+    caption.add_argument(
+        "--weights",
+        help="a .weights.h5 file from `keras-memory train captioning`; default: shapes (shipped)",
+    )
+    caption.add_argument("--format", choices=("table", "json"), default="table")
+    caption.set_defaults(handler=run_caption)
 
     translate = commands.add_parser(
         "translate",

@@ -239,13 +239,14 @@ def get_recipe(name):
 def available_recipes():
     """All recipes by name."""
     from keras_memory.recipes import babi
+    from keras_memory.recipes import captioning
     from keras_memory.recipes import clockwork_waveform
     from keras_memory.recipes import dates
     from keras_memory.recipes import glimpse
     from keras_memory.recipes import ntm_copy
 
     recipes = (clockwork_waveform.RECIPE, ntm_copy.RECIPE, babi.RECIPE, dates.RECIPE)
-    return {recipe.name: recipe for recipe in (*recipes, glimpse.RECIPE)}
+    return {recipe.name: recipe for recipe in (*recipes, glimpse.RECIPE, captioning.RECIPE)}
 
 
 __all__ = [
