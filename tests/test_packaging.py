@@ -164,6 +164,10 @@ LOAD_EVERY_SHIPPED_WEIGHT = textwrap.dedent(
     for setup in sorted(glimpse.SHIPPED_WEIGHTS):
         name = glimpse.SHIPPED_WEIGHTS[setup]
         loaded[name] = loaded_from(glimpse.pretrained_classifier(setup), folder / name)
+    from keras_memory.applications.captioning import presets as captioning_presets
+    from keras_memory.applications.captioning.shapes import ShowAttendTellShapes
+    name = captioning_presets.SHIPPED_WEIGHTS["shapes"]
+    loaded[name] = loaded_from(ShowAttendTellShapes(weights="shapes"), folder / name)
     files = per_task_weights()
     models = babi_models(tasks="all")
     for task, path in files.items():

@@ -6,6 +6,8 @@ it when `path` is given, and returns it. One module per layer family.
 
 from keras_memory.viz._figure import figure_to_png
 from keras_memory.viz.alignment import plot_alignment
+from keras_memory.viz.captioning import plot_caption_attention
+from keras_memory.viz.captioning import plot_captioner_attention
 from keras_memory.viz.clockwork import plot_clockwork
 from keras_memory.viz.glimpse import plot_glimpse_locations
 from keras_memory.viz.glimpse import plot_glimpse_path
@@ -24,6 +26,8 @@ __all__ = [
     "memory_access",
     "plot_alignment",
     "plot_boundaries",
+    "plot_caption_attention",
+    "plot_captioner_attention",
     "plot_clockwork",
     "plot_glimpse_locations",
     "plot_glimpse_path",

@@ -19,9 +19,12 @@ from keras_memory.recipes import train_and_save
 
 def test_every_task_is_a_recipe():
     recipes = available_recipes()
-    assert list(recipes) == ["clockwork-waveform", "ntm-copy", "babi", "dates", "glimpse"]
-    assert [r.needs_data for r in recipes.values()] == [False, False, True, False, True]
-    assert [r.has_demo for r in recipes.values()] == [True, True, False, False, False]
+    assert list(recipes) == [
+        "clockwork-waveform", "ntm-copy", "babi", "dates", "glimpse", "captioning"
+    ]  # fmt: skip
+    assert [r.needs_data for r in recipes.values()] == [False, False, True, False, True, False]
+    assert [r.has_demo for r in recipes.values()] == [True, True, False, False, False, False]
+    assert recipes["captioning"].options == ("examples", "no_jit")
     assert recipes["glimpse"].options == ("data", "setup", "no_jit")
     assert recipes["babi"].options == ("data", "task", "no_jit")
     assert recipes["babi"].run_evaluate is not None
