@@ -394,7 +394,7 @@ def build_parser():
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="evaluate a bAbI model per task, or the date normaliser per language and format",
+        help="evaluate a shipped model: babi, captioning, dates or glimpse",
         description=(
             "Answer the questions of every qa*_{split}.txt file in --data "
             "with the End-to-End Memory Network (the shipped babi-en-1k "
