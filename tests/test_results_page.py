@@ -259,3 +259,31 @@ def test_glimpse_table_and_budgets_are_the_metadata():
             f"{metadata['paper']['test_error_percent']:.2f}",
         ]
         assert training["command"] in prose
+
+
+# --- The shipped captioner -----------------------------------------------------------
+
+
+def test_captioner_table_and_command_are_the_metadata():
+    from keras_memory.applications import captioning
+
+    section = _section("### The shipped captioner")
+    rows = _table(section, "weights")
+    assert rows[0] == [
+        "weights", "scenes", "epochs", "training s", "exact (%)", "1 obj. (%)", "2 obj. (%)",
+        "3 obj. (%)", "BLEU-4", "attention correct (%)",
+    ]  # fmt: skip
+    metadata = captioning.shipped_metadata("shapes")
+    training, held_out = metadata["training"], metadata["validation"]
+    by_objects = held_out["exact_match_by_objects"]
+    assert rows[1] == [
+        "shapes",
+        str(held_out["scenes"]),
+        str(training["epochs"]),
+        str(round(training["wall_seconds"])),
+        f"{held_out['exact_match']:.1f}",
+        *(f"{by_objects[k]:.1f}" for k in ("1", "2", "3")),
+        f"{held_out['bleu']['4']:.2f}",
+        f"{held_out['attention_correctness']:.1f}",
+    ]
+    assert training["command"] in _prose(section)

@@ -4,8 +4,10 @@
 image lit by the attention weights `alpha_t` of that step over the `h x
 w` feature locations (row-major, as `keras_memory.ops.flatten_feature_grid`
 orders them), each location's weight spread over the pixels it covers
-(nearest upsampling), scaled so that the most attended location of the
-step is at full brightness and an unattended one at `FLOOR` of it. The
+(nearest upsampling) and scaled by the step's largest weight: the most
+attended location is at full brightness plus a white glow of `GLOW` (so
+that attention on the black background shows), an unattended one at
+`FLOOR` of its brightness and no glow. The
 paper's figure upsamples by 16 with a Gaussian filter; the blocks here show
 the feature grid as it is. `plot_captioner_attention` captions an image
 with a `ShowAttendTell` model first.
@@ -21,6 +23,8 @@ from keras_memory.viz._figure import new_figure
 
 # The brightness of an unattended location, so the scene stays readable.
 FLOOR = 0.2
+# The white added at the most attended location (visible on a black background).
+GLOW = 0.35
 
 
 def _image(image):
@@ -79,8 +83,8 @@ def attention_overlay(image, weights, grid_shape):
     """The image lit by one step's weights `(h * w,)`: what one panel shows.
 
     Location `(i, j)` covers the pixel rows `[i H / h, (i + 1) H / h)` and
-    columns likewise; a pixel's brightness is `FLOOR + (1 - FLOOR) *
-    alpha / max(alpha)` times its colour.
+    columns likewise; with `a = alpha / max(alpha)` of the pixel's
+    location, the pixel is `min(1, (FLOOR + (1 - FLOOR) a) colour + GLOW a)`.
     """
     height, width = image.shape[:2]
     h, w = grid_shape
@@ -89,8 +93,9 @@ def attention_overlay(image, weights, grid_shape):
     columns = (np.arange(width) * w) // width
     upsampled = grid[rows][:, columns]
     peak = upsampled.max()
-    light = FLOOR + (1.0 - FLOOR) * (upsampled / peak if peak > 0 else upsampled)
-    return (image * light[..., None]).astype("float32")
+    share = (upsampled / peak if peak > 0 else upsampled)[..., None]  # a
+    lit = image * (FLOOR + (1.0 - FLOOR) * share) + GLOW * share
+    return np.minimum(lit, 1.0).astype("float32")
 
 
 def plot_caption_attention(
@@ -131,7 +136,7 @@ def plot_caption_attention(
     grid_shape = _grid_shape(grid_shape, alignments.shape[1])
     columns = min(columns, len(words))
     rows = -(-len(words) // columns)
-    figure = new_figure(figsize=(1.8 * columns, 1.9 * rows + (0.3 if title else 0)))
+    figure = new_figure(figsize=(1.8 * columns, 2.1 * rows + (0.4 if title else 0)))
     for index, word in enumerate(words):
         axis = figure.add_subplot(rows, columns, index + 1)
         axis.imshow(

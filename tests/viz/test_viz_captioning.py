@@ -13,6 +13,7 @@ from keras_memory.applications.captioning.model import sampler_for  # noqa: E402
 from keras_memory.viz import plot_caption_attention  # noqa: E402
 from keras_memory.viz import plot_captioner_attention  # noqa: E402
 from keras_memory.viz.captioning import FLOOR  # noqa: E402
+from keras_memory.viz.captioning import GLOW  # noqa: E402
 from keras_memory.viz.captioning import attention_overlay  # noqa: E402
 
 
@@ -25,18 +26,22 @@ def test_one_hot_weight_lights_exactly_its_block():
     assert [axis.get_title() for axis in figure.axes] == ["small", "square"]
     shown = np.asarray(figure.axes[0].images[0].get_array())
     expected = np.full((6, 6, 3), 0.5 * FLOOR, "float32")
-    expected[2:4, 4:6] = 0.5  # rows 2-3, columns 4-5
+    expected[2:4, 4:6] = 0.5 + GLOW  # rows 2-3, columns 4-5
     np.testing.assert_allclose(shown, expected, atol=1e-6)
-    np.testing.assert_allclose(np.asarray(figure.axes[1].images[0].get_array()), image)
+    uniform = np.asarray(figure.axes[1].images[0].get_array())
+    np.testing.assert_allclose(uniform, np.full_like(image, 0.5 + GLOW), atol=1e-6)
 
 
 def test_overlay_of_a_grid_that_does_not_divide_the_image():
-    image = np.ones((5, 7, 3), "float32")
     weights = np.array([0.0, 1.0, 0.5, 0.0])  # a 2 x 2 grid
+    image = np.full((5, 7, 3), 0.25, "float32")
     light = attention_overlay(image, weights, (2, 2))[..., 0]
     rows, columns = (np.arange(5) * 2) // 5, (np.arange(7) * 2) // 7
-    expected = FLOOR + (1 - FLOOR) * weights.reshape(2, 2)[rows][:, columns]
+    share = weights.reshape(2, 2)[rows][:, columns]
+    expected = 0.25 * (FLOOR + (1 - FLOOR) * share) + GLOW * share
     np.testing.assert_allclose(light, expected, atol=1e-6)
+    # Bright pixels saturate at 1.
+    assert attention_overlay(np.ones((2, 2, 3)), np.ones(4), (2, 2)).max() == 1.0
 
 
 def test_grid_shape_rows_of_panels_and_greyscale(tmp_path):
