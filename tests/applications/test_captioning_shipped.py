@@ -50,3 +50,37 @@ def test_single_object_scenes_word_for_word(shipped):
     captions, scores = caption_images(shipped, examples.images)
     assert captions == [shapes.decode_caption(row) for row in examples.captions]
     assert np.all(scores > -1.0)
+
+
+_SERVE = r"""
+import json, sys
+sys.modules["keras_memory"] = None
+import tensorflow as tf
+path, *files = sys.argv[1:]
+served = tf.saved_model.load(path).signatures["serving_default"]
+answer = served(image_bytes=tf.constant([open(f, "rb").read() for f in files]))
+print(json.dumps([c.decode() for c in answer["caption"].numpy()]))
+"""
+
+
+def test_the_shipped_captioner_serves_png_bytes_in_a_fresh_process(shipped, tmp_path):
+    import json
+
+    from keras_memory.applications.captioning.serving import encode_png
+    from keras_memory.applications.captioning.serving import export_captioner
+    from keras_memory.export import run_in_fresh_process
+
+    examples = scenes(3, "test")
+    images = np.round(examples.images * 255) / 255  # the PNG round trip is exact
+    path = export_captioner(
+        shipped, shapes.VOCABULARY, tmp_path / "serving", beam_width=3,
+        max_length=shapes.CAPTION_LENGTH - 1,
+    )  # fmt: skip
+    files = []
+    for index, image in enumerate(images):
+        files.append(tmp_path / f"{index}.png")
+        files[-1].write_bytes(encode_png(image))
+    result = run_in_fresh_process(_SERVE, [path, *map(str, files)], tmp_path, 300, "serving")
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    assert served == caption_images(shipped, images, beam_width=3)[0]
+    assert served == [shapes.decode_caption(row) for row in examples.captions]
