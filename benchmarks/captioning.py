@@ -46,8 +46,8 @@ Metrics, on held-out scenes (`split="validation"`: scenes that the
 training split never holds, by the dataset's keyed hash of the scene), all
 in percent, from `keras_memory.applications.captioning.evaluation`:
 
-- exact caption match of the greedy caption (`generate` with
-  `keras_memory.decoding.GreedySampler`), overall and by the number of
+- exact caption match of the greedy caption (`evaluation.evaluate_captioner`:
+  `generate` with `keras_memory.decoding.GreedySampler`), overall and by the number of
   objects the reference names (two and three: relational captions);
 - BLEU-1 to BLEU-4: NLTK's `nltk.translate.bleu_score.corpus_bleu`,
   corpus-level, cumulative uniform weights, no smoothing;
@@ -90,15 +90,12 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from keras_memory.applications.captioning import evaluation  # noqa: E402
 from keras_memory.applications.captioning.model import ShowAttendTell  # noqa: E402
 from keras_memory.applications.captioning.model import coordinate_cnn  # noqa: E402
-from keras_memory.applications.captioning.model import generate  # noqa: E402
 from keras_memory.applications.captioning.training import CaptionTrainer  # noqa: E402
 from keras_memory.applications.tables import format_table  # noqa: E402
-from keras_memory.decoding import GreedySampler  # noqa: E402
 
 # By name: `keras_memory.datasets.captioned_shapes` may be the function of that name.
 shapes = importlib.import_module("keras_memory.datasets.captioned_shapes")
@@ -121,8 +118,6 @@ CELL_SIZE = 8
 IMAGE_SIZE = GRID_SIZE * CELL_SIZE
 FEATURE_SIZE = IMAGE_SIZE // 2 ** len(ENCODER_FILTERS)  # 7: one location per object cell
 FINAL_LEARNING_RATE = 0.02  # of the initial one, at the end of the cosine decay
-MAX_LENGTH = shapes.CAPTION_LENGTH - 1  # the words and the end id
-EVALUATION_BATCH = 250
 
 
 def attention_parameters(decoder_units=DECODER_UNITS, channels=ENCODER_FILTERS[-1],
@@ -151,35 +146,6 @@ def used_parameters(captioner):
     if captioner.output["alignments"].shape[-1] == 1:  # attention="none"
         count -= captioner.get_layer("decoder").attention.count_params()
     return count
-
-
-def caption_strings(ids):
-    """The caption string of each row of ids (up to its end id)."""
-    return [shapes.decode_caption(row) for row in np.asarray(ids)]
-
-
-def evaluate(captioner, examples, batch_size=EVALUATION_BATCH):
-    """`caption_metrics` of the greedy captions of `examples`."""
-    sampler = GreedySampler(max_length=MAX_LENGTH)
-    (images, inputs), _, target_cells = shapes.teacher_forcing_arrays(examples)
-    predictions, alphas = [], []
-    with_attention = captioner.output["alignments"].shape[-1] > 1
-    for start in range(0, len(images), batch_size):
-        batch = slice(start, start + batch_size)
-        tokens = generate(captioner, images[batch], sampler)["tokens"]
-        predictions += caption_strings(keras.ops.convert_to_numpy(tokens)[:, 0])
-        if with_attention:
-            outputs = captioner(
-                {"images": images[batch], "decoder_input_ids": inputs[batch]}, training=False
-            )
-            alphas.append(keras.ops.convert_to_numpy(outputs["alignments"]))
-    references = caption_strings(examples.captions)
-    if not with_attention:
-        return evaluation.caption_metrics(predictions, references)
-    overlap = evaluation.feature_cell_overlap(FEATURE_SIZE, FEATURE_SIZE, GRID_SIZE)
-    return evaluation.caption_metrics(
-        predictions, references, np.concatenate(alphas), target_cells, overlap
-    )
 
 
 def results_table(results, parameters, seconds):
@@ -276,7 +242,7 @@ def main(argv=None, deterministic=True):
         trainer.fit(x, targets, batch_size=args.batch_size, epochs=args.epochs, verbose=0)
         seconds[name] = time.perf_counter() - start
         parameters[name] = used_parameters(captioner)
-        results[name] = evaluate(captioner, held_out)
+        results[name] = evaluation.evaluate_captioner(captioner, held_out)
     print(results_table(results, parameters, seconds))
 
 
