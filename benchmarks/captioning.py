@@ -183,6 +183,10 @@ def main(argv=None, deterministic=True):
         help="lambda of the rows with the doubly stochastic term",
     )  # fmt: skip
     parser.add_argument(
+        "--reinforce-weight", type=float, default=1.0,
+        help="lambda_r of the hard-attention rows (CaptionTrainer's reinforce_weight)",
+    )  # fmt: skip
+    parser.add_argument(
         "--models", nargs="+", default=list(MODELS), choices=list(MODELS),
         help="which rows, in the table's order",
     )  # fmt: skip
@@ -219,7 +223,7 @@ def main(argv=None, deterministic=True):
         f"coordinate_cnn {ENCODER_FILTERS} ({FEATURE_SIZE}x{FEATURE_SIZE} "
         f"locations), embedding {EMBEDDING_DIM}, LSTM {DECODER_UNITS}, attention "
         f"{ATTENTION_UNITS}; doubly stochastic lambda {args.doubly_stochastic:g} (0 in the "
-        f"'lambda = 0' rows); "
+        f"'lambda = 0' rows), REINFORCE weight {args.reinforce_weight:g}; "
         f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate:g} with cosine "
         f"decay to {FINAL_LEARNING_RATE:g} of it, "
         f"jit_compile={jit_compile}, seed {args.seed}; greedy decoding; keras "
@@ -231,7 +235,9 @@ def main(argv=None, deterministic=True):
         keras.utils.set_random_seed(args.seed)
         captioner = build(attention, args.seed)
         trainer = CaptionTrainer(
-            captioner, doubly_stochastic=args.doubly_stochastic if with_penalty else 0.0
+            captioner,
+            doubly_stochastic=args.doubly_stochastic if with_penalty else 0.0,
+            reinforce_weight=args.reinforce_weight,
         )
         trainer.compile(
             keras.optimizers.Adam(learning_rate(args)),

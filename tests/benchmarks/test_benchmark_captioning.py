@@ -105,3 +105,18 @@ def test_models_subset_keeps_the_table_order(capsys):
     )  # fmt: skip
     (table,) = markdown_tables(stdout)
     assert table_columns(table)["Model"] == ["soft attention", "no attention"]
+
+
+def test_reinforce_weight_reaches_the_trainer(capsys, monkeypatch):
+    script = load_benchmark("captioning")
+    weights = []
+
+    class Recording(script.CaptionTrainer):
+        def __init__(self, captioner, **kwargs):
+            super().__init__(captioner, **kwargs)
+            weights.append(self.reinforce_weight)
+
+    monkeypatch.setattr(script, "CaptionTrainer", Recording)
+    script.main(["--quick", "--models", "hard", "--reinforce-weight", "0.01"], deterministic=False)
+    assert weights == [0.01]
+    assert "REINFORCE weight 0.01" in capsys.readouterr().out
