@@ -117,6 +117,33 @@ SPECS = (
         weight_counts=(5, 0),
     ),
     CellSpec(
+        layers.ACTCell,
+        # b_h = -1: examples ponder 2 to 3 steps, some reach M = 3.
+        lambda: layers.ACTCell(
+            keras.layers.LSTMCell(4),
+            max_ponder_steps=3,
+            return_ponder=True,
+            halting_bias_initializer=keras.initializers.Constant(-1.0),
+        ),
+        reference=references.act,
+        output_shapes=(B, T, 5),
+        weight_counts=(5, 0),
+    ),
+    RNNSpec(
+        layers.ACT,
+        lambda **kwargs: layers.ACT(
+            keras.layers.GRUCell(4),
+            max_ponder_steps=3,
+            ponder_cost=0.01,
+            halting_bias_initializer=keras.initializers.Constant(-1.0),
+            **kwargs,
+        ),
+        # The layer strips the ponder column of its cell's output.
+        reference=lambda layer, x: references.act(layer.cell, x)[..., :4],
+        output_shapes=(B, T, 4),
+        weight_counts=(5, 0),
+    ),
+    CellSpec(
         layers.ZoneoutCell,
         # Seeded: the jit check builds two models and compares their fit steps.
         lambda: layers.ZoneoutCell(keras.layers.LSTMCell(4), zoneout_h=0.3, zoneout_c=0.2, seed=1),

@@ -86,7 +86,7 @@ def clockwork_rnn(cell, x):
     return run_steps(clockwork_step(cell), x, states)[0]
 
 
-# --- Wrappers: Skip RNN and Zoneout (inference) ---------------------------------------
+# --- Wrappers: Skip RNN, Zoneout and ACT (inference) ---------------------------------------
 
 
 def skip_rnn(cell, x, inner_step=None):
@@ -133,6 +133,52 @@ def zoneout_step(cell, inner_step=None):
         return zoned[0], zoned
 
     return step
+
+
+def act(cell, x, inner_step=None, discrete=()):
+    """Graves (2016), eq. 3-14, example by example: `(batch, T, output [+ ρ])`.
+
+    For each example and input step, the wrapped cell runs on `[x_t, δ_{n,1}]`
+    until the halting sum reaches `1 - ε` or `M` steps have run; state and
+    output are the means weighted by `h^1 .. h^{N-1}, R`; `discrete` states
+    (the clock phase) are taken from step `N`.
+    """
+    inner_step = inner_step or keras_cell_step(cell.cell)
+    w_h, b_h = _numpy(cell.halting_kernel), _numpy(cell.halting_bias)
+    outputs = []
+    for example in range(x.shape[0]):
+        states = initial_states(cell.cell, 1)
+        sequence = []
+        for t in range(x.shape[1]):
+            weights, step_outputs, step_states = [], [], []
+            previous, total = states, 0.0
+            for n in range(1, cell.max_ponder_steps + 1):
+                flag = np.array([[1.0 if n == 1 else 0.0]])
+                output, previous = inner_step(
+                    np.concatenate([x[example : example + 1, t], flag], -1), previous
+                )
+                continuous = [s for i, s in enumerate(previous) if i not in discrete]
+                h = float(sigmoid(np.concatenate(continuous, -1) @ w_h + b_h)[0, 0])
+                step_outputs.append(output)
+                step_states.append(previous)
+                if total + h >= 1.0 - cell.epsilon or n == cell.max_ponder_steps:
+                    remainder = 1.0 - total
+                    weights.append(remainder)
+                    break
+                weights.append(h)
+                total += h
+            output = sum(p * y for p, y in zip(weights, step_outputs))
+            states = [
+                step_states[-1][i]
+                if i in discrete
+                else sum(p * s[i] for p, s in zip(weights, step_states))
+                for i in range(len(states))
+            ]
+            if cell.return_ponder:
+                output = np.concatenate([output, [[len(weights) + remainder]]], -1)
+            sequence.append(output[0])
+        outputs.append(sequence)
+    return np.array(outputs)
 
 
 # --- Hierarchical multiscale LSTM ---------------------------------------------------

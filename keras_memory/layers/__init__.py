@@ -1,5 +1,7 @@
 """Public layers of keras_memory."""
 
+from keras_memory.layers.act import ACT
+from keras_memory.layers.act_cell import ACTCell
 from keras_memory.layers.attention_decoder import AttentionDecoder
 from keras_memory.layers.bahdanau_attention import BahdanauAttention
 from keras_memory.layers.clockwork_rnn import ClockworkRNN
@@ -25,6 +27,8 @@ from keras_memory.layers.state_bridge import StateBridge
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
 __all__ = [
+    "ACT",
+    "ACTCell",
     "AttentionDecoder",
     "BahdanauAttention",
     "ClockworkRNN",

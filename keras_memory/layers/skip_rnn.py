@@ -5,77 +5,13 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
+from keras_memory.layers._utils.call_mean import CallMean
+from keras_memory.layers._utils.call_mean import LayerState
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
-
-try:  # Keras 3.15; read-only use, guarded below
-    from keras.src.backend.common.stateless_scope import get_stateless_scope
-except ImportError:  # pragma: no cover - a Keras without it
-    get_stateless_scope = None
-
-
-class _LayerState:
-    """A variable of a layer's state that is neither a weight nor saved.
-
-    Held the way Keras holds a `SeedGenerator`'s state (`layer.variables`
-    lists `.state`, `layer.weights` does not), so that the JAX backend's
-    stateless call maps the variable and returns its updates with the
-    layer's other non-trainable variables: a `keras.metrics.Mean` updated
-    inside `call` fails there (its variables are not mapped: Keras issue
-    #21639).
-    """
-
-    def __init__(self, name):
-        # Like a metric's counts: each replica of a tf.distribute strategy
-        # adds to its own copy, summed when read across replicas. A variable
-        # synchronised on write would all-reduce inside `call`, a sync point
-        # at which the other replica's forward pass runs and replaces this
-        # replica's `add_loss` budget term (the layer's loss list is shared),
-        # and which a per-replica XLA function cannot hold.
-        self.state = keras.Variable(
-            [0.0, 0.0],
-            trainable=False,
-            dtype="float32",
-            aggregation="sum",
-            synchronization="on_read",
-            name=name,
-        )
-
-
-class _UpdateRate(keras.metrics.Metric):
-    """The mean of the per-call update rates that `SkipRNN.call` records.
-
-    Its counts `[sum of rates, calls]` are the layer's state (`_LayerState`),
-    updated in `call` on every backend; the metric itself has no variables.
-    """
-
-    def __init__(self, counts, name="update_rate"):
-        super().__init__(name=name)
-        self._counts = counts
-
-    def update_state(self, rate):
-        self._counts.state.assign_add(ops.stack([ops.cast(rate, "float32"), 1.0]))
-
-    def reset_state(self):
-        self._counts.state.assign(ops.zeros((2,), "float32"))
-
-    def result(self):
-        variable = self._counts.state
-        scope = get_stateless_scope() if get_stateless_scope else None
-        if scope is not None and scope.get_current_value(variable) is None:
-            # The JAX trainer's metrics step maps only metric variables (the
-            # layer's state is carried with the model's non-trainable
-            # variables): the per-step value is not known there. The epoch's
-            # value, which `fit` and `evaluate` report in their history and
-            # logs, is computed after the state is written back.
-            return ops.convert_to_tensor(float("nan"))
-        total, count = ops.unstack(variable.value)
-        return ops.divide_no_nan(total, count)
-
-
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
@@ -185,9 +121,9 @@ class SkipRNN(keras.layers.RNN):
         self.input_spec = keras.layers.InputSpec(ndim=3)
         self.budget_weight = float(budget_weight)
         self.return_gates = bool(return_gates)
-        self._update_counts = _LayerState("update_rate_counts")
+        self._update_counts = LayerState("update_rate_counts")
         self._seed_generators.append(self._update_counts)  # in `variables` only
-        self.update_rate = _UpdateRate(self._update_counts)
+        self.update_rate = CallMean(self._update_counts, name="update_rate")
 
     @property
     def inner_cell(self):

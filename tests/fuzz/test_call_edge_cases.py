@@ -25,6 +25,7 @@ INT_X = RNG.integers(-2, 3, size=(2, 5, 3))  # small integers: exact in float32
 # Every recurrent public layer, returning sequences; cells inside our own
 # RNN layer where there is one (the cells inside `keras.layers.RNN` below).
 RECURRENT = {
+    "ACT": lambda: layers.ACT(keras.layers.GRUCell(4), max_ponder_steps=3, return_sequences=True),
     "ClockworkRNN": lambda: layers.ClockworkRNN(6, periods=[1, 2, 3], return_sequences=True),
     "SkipRNN": lambda: layers.SkipRNN(keras.layers.GRUCell(4), return_sequences=True),
     "HMLSTM": lambda: layers.HMLSTM([4, 3], return_sequences=True),
@@ -38,6 +39,7 @@ RECURRENT = {
     ),
 }
 CELLS = {
+    "ACTCell": lambda: layers.ACTCell(keras.layers.LSTMCell(4), max_ponder_steps=3),
     "ClockworkRNNCell": lambda: layers.ClockworkRNNCell(6, periods=[1, 2, 3]),
     "SkipRNNCell": lambda: layers.SkipRNNCell(keras.layers.GRUCell(4)),
     # LSTM inside: Keras's LSTMCell fails on a batch of zero, the wrappers not.

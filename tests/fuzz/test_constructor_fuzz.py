@@ -165,14 +165,14 @@ BOOLEAN_ARGUMENTS = {
     "use_bias", "unit_forget_bias", "return_boundaries", "return_access",
     "return_log_probs", "return_gates", "skip_inference_computation",
     "return_attention", "normalize", "scale", "temporal_encoding", "linear_start",
-    "context_gate", "policy_gradient_to_core",
+    "context_gate", "policy_gradient_to_core", "return_ponder",
 }
 COUNT_ARGUMENTS = {
     "units", "num_modules", "output_module_units", "memory_size", "memory_width",
     "read_heads", "write_heads", "shift_range", "window", "attention_units", "hops",
     "vocab_size", "embedding_dim", "answer_length",
     "patch_size", "num_scales", "glimpse_units", "location_units", "glimpse_output_units",
-    "core_units", "num_classes", "num_glimpses",
+    "core_units", "num_classes", "num_glimpses", "max_ponder_steps",
 }
 STRATEGIES_BY_NAME = {
     **{name: BOOLEANS for name in BOOLEAN_ARGUMENTS},
@@ -186,6 +186,8 @@ STRATEGIES_BY_NAME = {
     "slope": st.one_of(st.floats(0.1, 10.0), ANYTHING),
     "clip_value": st.one_of(st.floats(0.1, 100.0), ANYTHING),
     "budget_weight": st.one_of(st.floats(0.0, 1.0), ANYTHING),
+    "ponder_cost": st.one_of(st.floats(0.0, 1.0), ANYTHING),
+    "epsilon": FRACTIONS,
     "inference_threshold": FRACTIONS,
     "zoneout_h": FRACTIONS,
     "zoneout_c": FRACTIONS,
@@ -237,6 +239,8 @@ def strategy_for(name):
 # A small valid configuration of every public layer; the fuzzed arguments
 # replace entries of it. Cells are made fresh for every example.
 LAYER_BASES = {
+    "ACT": lambda: {"cell": keras.layers.GRUCell(4), "max_ponder_steps": 3},
+    "ACTCell": lambda: {"cell": keras.layers.GRUCell(4), "max_ponder_steps": 3},
     "BahdanauAttention": lambda: {"units": 6},
     "ClockworkRNN": lambda: {"units": 6, "periods": [1, 2, 3]},
     "ClockworkRNNCell": lambda: {"units": 6, "periods": [1, 2, 3]},

@@ -79,3 +79,58 @@ def _tensorflow_scan(step, init, sequence):
         keras.tree.pack_sequence_as(init, final_flat),
         keras.tree.pack_sequence_as(init, stacked_flat),
     )
+
+
+def repeat_step(step, init, steps, keep_going=None):
+    """Runs `carry = step(i, carry)` for `i = 0 .. steps - 1`; trains under XLA.
+
+    For a loop of a fixed maximum number of iterations inside one time step
+    (the ponder steps of `ACTCell`). With `keep_going=None` every iteration
+    runs, and the loop is differentiable on every backend and compiles in a
+    `jit_compile=True` training step: on TensorFlow a `tf.while_loop` whose
+    `maximum_iterations` is `steps` (see the module docstring), elsewhere
+    `keras.ops.fori_loop` over Python bounds (`jax.lax.scan` on JAX).
+
+    Args:
+        step: A function `(i, carry) -> new carry` of the structure and
+            dtypes of `init`; `i` is a scalar int32 tensor.
+        init: A nest of tensors.
+        steps: Python int, the number of iterations (the most, with
+            `keep_going`).
+        keep_going: Optional function `carry -> scalar bool tensor`. When
+            given, the iterations after it is first false (checked before
+            each one) do no work. For inference only: on TensorFlow the
+            loop is then a `while_loop` that stops there, which an XLA
+            training step cannot hold; on JAX a fixed loop whose later
+            iterations take the empty branch of a `cond`.
+
+    Returns:
+        The last carry.
+    """
+    if keras.backend.backend() != "tensorflow":
+        if keep_going is None:
+            return ops.fori_loop(0, steps, step, init)
+
+        # JAX: a `while_loop` cannot be differentiated, and Keras's export
+        # from JAX traces the gradient of everything it exports. The fixed
+        # loop with a `cond` skips the work of the iterations after the stop
+        # (only the taken branch runs) and stays differentiable.
+        def guarded(i, carry):
+            return ops.cond(keep_going(carry), lambda: step(i, carry), lambda: carry)
+
+        return ops.fori_loop(0, steps, guarded, init)
+
+    def condition(i, carry):
+        within = ops.less(i, steps)
+        if keep_going is None:
+            return within
+        return ops.logical_and(within, keep_going(carry))
+
+    def body(i, carry):
+        return i + 1, step(i, carry)
+
+    _, final = ops.while_loop(
+        condition, body, (ops.convert_to_tensor(0, "int32"), init),
+        maximum_iterations=steps,
+    )
+    return final
