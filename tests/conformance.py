@@ -510,6 +510,31 @@ def check_masking(spec, tmp_path):
 
 
 @recurrent_only
+def check_backwards_masking(spec, tmp_path):
+    """With go_backwards and a mask: the forward run on the reversed inputs.
+
+    `go_backwards=True` on `(x, mask)` processes `x[:, ::-1]` under
+    `mask[:, ::-1]` and returns its outputs in that order, so every output
+    and every loss the layer adds (budget, ponder cost, REINFORCE terms,
+    which weigh per-step signals by the mask) equal those of a weight-copied
+    forward layer on the reversed inputs and mask.
+    """
+    x, mask = spec.padded_inputs()
+    backwards = spec.make_recurrent(return_sequences=True, go_backwards=True)
+    backwards_outputs = _flat(backwards(x, mask=mask))
+    forward = _clone(backwards, go_backwards=False)
+    forward(x)
+    forward.set_weights(backwards.get_weights())
+    forward_outputs = _flat(forward(x[:, ::-1], mask=mask[:, ::-1]))
+    for index, (a, b) in enumerate(zip(backwards_outputs, forward_outputs)):
+        _assert_close(a, b, 1e-5, f"go_backwards with a mask, output {index}")
+    backwards_losses, forward_losses = _as_numpy(backwards.losses), _as_numpy(forward.losses)
+    assert len(backwards_losses) == len(forward_losses), "the layers add other losses"
+    for a, b in zip(backwards_losses, forward_losses):
+        _assert_close(a, b, 1e-5, "go_backwards with a mask: the layer's losses")
+
+
+@recurrent_only
 def check_stateful(spec, tmp_path):
     """Two stateful calls equal one call on the joined sequence; reset works."""
     first, second = spec.inputs(seed=0), spec.inputs(seed=1)
@@ -952,6 +977,7 @@ CHECKS = (
     check_rnn_outputs,
     check_bidirectional,
     check_masking,
+    check_backwards_masking,
     check_stateful,
     check_config_round_trip,
     check_keras_saving,

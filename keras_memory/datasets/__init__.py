@@ -62,6 +62,10 @@ from keras_memory.datasets.mnist import DigitCanvases
 from keras_memory.datasets.mnist import cluttered_mnist
 from keras_memory.datasets.mnist import load_mnist_directory
 from keras_memory.datasets.mnist import translated_mnist
+from keras_memory.datasets.pondering_tasks import addition
+from keras_memory.datasets.pondering_tasks import addition_dataset
+from keras_memory.datasets.pondering_tasks import parity
+from keras_memory.datasets.pondering_tasks import parity_dataset
 from keras_memory.datasets.sequence_generation import normalized_mse
 from keras_memory.datasets.sequence_generation import sequence_generation
 from keras_memory.datasets.sequence_generation import waveform
@@ -106,6 +110,10 @@ __all__ = [
     "boundary_scores",
     "hierarchical_text",
     "language_model_windows",
+    "addition",
+    "addition_dataset",
+    "parity",
+    "parity_dataset",
     "normalized_mse",
     "sequence_generation",
     "shapes_vqa",

@@ -10,6 +10,7 @@ from keras_memory.layers._utils.call_mean import LayerState
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import check_timesteps
+from keras_memory.layers._utils.rnn_layer import mask_in_output_order
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.act_cell import ACTCell
 
@@ -146,7 +147,9 @@ class ACT(keras.layers.RNN):
         )
         ponder = outputs[..., -1]  # ρ_t, (batch, timesteps)
         outputs = outputs[..., :-1]
-        valid = ops.ones_like(ponder) if mask is None else ops.cast(mask, ponder.dtype)
+        valid = mask_in_output_order(self, mask, ponder.dtype)
+        if valid is None:
+            valid = ops.ones_like(ponder)
         ponder = ponder * valid  # padded steps repeat the last ρ_t: not pondered
         per_sequence = ops.sum(ops.cast(ponder, "float32"), axis=1)  # P(x)
         if self.ponder_cost > 0:

@@ -9,6 +9,7 @@ from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import check_timesteps
 from keras_memory.layers._utils.rnn_layer import empty_batch_outputs
+from keras_memory.layers._utils.rnn_layer import mask_in_output_order
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers._utils.rnn_layer import rnn_layer_config
 from keras_memory.layers.memory_cell import MemoryCell
@@ -205,10 +206,10 @@ class MemoryRNN(keras.layers.RNN):
             start += w * n
         if self.return_log_probs:
             log_probs = outputs[..., start : start + r]
-            if mask is not None:
+            valid = mask_in_output_order(self, mask, log_probs.dtype)
+            if valid is not None:
                 # Padded steps repeat the last output: they read nothing.
-                valid = ops.cast(mask, log_probs.dtype)[:, :, None]
-                log_probs = log_probs * valid
+                log_probs = log_probs * valid[:, :, None]
             result.append(log_probs)
         if self.return_state:
             result.extend(states)

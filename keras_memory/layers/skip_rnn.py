@@ -10,6 +10,7 @@ from keras_memory.layers._utils.call_mean import LayerState
 from keras_memory.layers._utils.rnn_layer import call_over_all_steps
 from keras_memory.layers._utils.rnn_layer import check_rnn_flags
 from keras_memory.layers._utils.rnn_layer import check_timesteps
+from keras_memory.layers._utils.rnn_layer import mask_in_output_order
 from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
@@ -145,9 +146,9 @@ class SkipRNN(keras.layers.RNN):
 
         gates = outputs[..., -1]  # u_t, (batch, timesteps)
         outputs = outputs[..., :-1]
-        valid = (
-            ops.ones_like(gates) if mask is None else ops.cast(mask, gates.dtype)
-        )
+        valid = mask_in_output_order(self, mask, gates.dtype)
+        if valid is None:
+            valid = ops.ones_like(gates)
         gates = gates * valid  # padded steps repeat an output: not an update
         updates = ops.sum(ops.cast(gates, "float32"), axis=1)
         if self.budget_weight > 0:

@@ -524,6 +524,11 @@ DATASET_ARGUMENTS = {
     "adding_problem": ({"num_samples": 3, "length": 5},
                        {"num_samples": SMALL_COUNTS, "length": SMALL_COUNTS,
                         "seed": SMALL_SEEDS}),
+    "parity": ({"num_samples": 3, "bits": 6},
+               {"num_samples": SMALL_COUNTS, "bits": SMALL_COUNTS, "seed": SMALL_SEEDS}),
+    "addition": ({"num_samples": 3, "max_numbers": 3, "digits": 2},
+                 {"num_samples": SMALL_COUNTS, "max_numbers": SMALL_COUNTS,
+                  "digits": SMALL_COUNTS, "seed": SMALL_SEEDS}),
     "copy_task": ({"batch_size": 2, "max_length": 4},
                   {"batch_size": SMALL_COUNTS, "min_length": SMALL_COUNTS,
                    "max_length": SMALL_COUNTS, "seed": SMALL_SEEDS}),
@@ -642,6 +647,8 @@ def test_dataset_pipelines_name_their_argument():
         (datasets.associative_recall_dataset, "batch_size"),
         (datasets.priority_sort_dataset, "batch_size"),
         (datasets.adding_problem_dataset, "batch_size"),
+        (datasets.parity_dataset, "batch_size"),
+        (datasets.addition_dataset, "batch_size"),
     ):
         for value in (0, -1, 2.5, math.nan, True, "2", None):
             with pytest.raises((ValueError, TypeError)) as error:

@@ -271,6 +271,18 @@ def test_masking_leaves_memory_unchanged_and_zeroes_log_probs():
     assert (_numpy(log_probs)[1] < 0).all()
 
 
+def test_go_backwards_zeroes_the_log_probs_of_the_padded_steps_it_returns_first():
+    # go_backwards returns the steps last input first: the two padded steps
+    # of example 0 come first, and only they read nothing.
+    layer = MemoryRNN(units=4, memory_size=N, memory_width=M, reads="hard",
+                      return_sequences=True, return_log_probs=True, go_backwards=True)
+    x = np.random.default_rng(4).normal(size=(2, 5, 2)).astype("float32")
+    mask = np.array([[True] * 3 + [False] * 2, [True] * 5])
+    _, log_probs = layer(x, mask=mask)
+    np.testing.assert_array_equal(_numpy(log_probs)[0, :2], 0.0)
+    assert (_numpy(log_probs)[0, 2:] < 0).all() and (_numpy(log_probs)[1] < 0).all()
+
+
 @pytest.mark.parametrize("memory_init", ["constant", "learned"])
 def test_stateful_reset_restores_initial_memory(memory_init):
     layer = MemoryRNN(units=4, memory_size=N, memory_width=M, writes="residual",

@@ -126,3 +126,18 @@ def call_over_all_steps(rnn_layer, sequences, initial_state, mask, training):
     finally:
         rnn_layer.return_sequences, rnn_layer.return_state = asked
     return outputs, states
+
+
+def mask_in_output_order(rnn_layer, mask, dtype):
+    """`mask` as a float `(batch, timesteps)` in the order of the outputs.
+
+    With `go_backwards=True`, `keras.layers.RNN` returns its sequence in
+    processing order, last input step first; a layer that weighs the
+    per-step signals of its outputs (gates, ponder times, log-probabilities)
+    with the mask must reverse the mask the same way. `None` when there is
+    no mask: every step is valid.
+    """
+    if mask is None:
+        return None
+    valid = keras.ops.cast(mask, dtype)
+    return keras.ops.flip(valid, axis=1) if rnn_layer.go_backwards else valid
