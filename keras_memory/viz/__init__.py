@@ -5,6 +5,8 @@ it when `path` is given, and returns it. One module per layer family.
 """
 
 from keras_memory.viz._figure import figure_to_png
+from keras_memory.viz.act import plot_ponder_by_difficulty
+from keras_memory.viz.act import plot_ponder_times
 from keras_memory.viz.alignment import plot_alignment
 from keras_memory.viz.captioning import plot_caption_attention
 from keras_memory.viz.captioning import plot_captioner_attention
@@ -33,5 +35,7 @@ __all__ = [
     "plot_glimpse_path",
     "plot_hops",
     "plot_memory_access",
+    "plot_ponder_by_difficulty",
+    "plot_ponder_times",
     "plot_skip_updates",
 ]
