@@ -29,7 +29,7 @@ Two tables, each measured in one run.
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/act.py            # about 12 min on 2 cores
+    .venv/bin/python benchmarks/act.py            # about 15 min on 2 cores
     .venv/bin/python benchmarks/act.py --quick    # smoke run
     .venv/bin/python benchmarks/act.py --figure docs/img/act-parity-ponder.png
 """
@@ -49,7 +49,7 @@ from keras_memory.datasets import parity_dataset  # noqa: E402
 from keras_memory.layers import ACT  # noqa: E402
 
 BATCH_SIZE = 128
-PONDER_COSTS = (1e-3, 1e-2, 1e-1)
+PONDER_COSTS = (1e-3, 3e-3, 1e-2)
 REPEATS = (5, 10)
 
 
@@ -140,7 +140,7 @@ def main(argv=None):
     parser.add_argument("--bits", type=int, default=16)
     parser.add_argument("--units", type=int, default=128)
     parser.add_argument("--max-ponder-steps", type=int, default=20)
-    parser.add_argument("--updates", type=int, default=8000, help="Adam updates of batch 128")
+    parser.add_argument("--updates", type=int, default=16000, help="Adam updates of batch 128")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--inference-vectors", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
@@ -174,8 +174,8 @@ def main(argv=None):
         for tau in PONDER_COSTS
     ]
     configurations.append(
-        (f"ACT, τ={PONDER_COSTS[0]:g}, b_h=+1 (paper)",
-         {"kind": "act", "ponder_cost": PONDER_COSTS[0], "halting_bias": 1.0})
+        (f"ACT, τ={PONDER_COSTS[1]:g}, b_h=+1 (paper)",
+         {"kind": "act", "ponder_cost": PONDER_COSTS[1], "halting_bias": 1.0})
     )
     rows, act_models = [], []
     for name, options in configurations:

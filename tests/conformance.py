@@ -302,6 +302,18 @@ class LayerSpec(Spec):
         return keras.Model(inputs, prediction, name="conformance")
 
 
+@dataclasses.dataclass(frozen=True)
+class TreeCellSpec(LayerSpec):
+    """A tree cell, checked inside `keras_memory.layers.TreeRNN`.
+
+    `factory(**layer_kwargs)` returns the `TreeRNN` over a new cell; the
+    reference and the type checks get the cell (`layer.cell`).
+    """
+
+    def tested_layer(self, layer):
+        return layer.cell
+
+
 def _as_numpy(values):
     return [keras.ops.convert_to_numpy(v) for v in values]
 
@@ -567,7 +579,8 @@ def check_stateful(spec, tmp_path):
 def check_config_round_trip(spec, tmp_path):
     """get_config/from_config and JSON round trips keep the config."""
     layer = spec.make_layer()
-    objects = [layer] + ([layer.cell] if spec.kind == "cell" else [])
+    tested = spec.tested_layer(layer)
+    objects = [layer] + ([tested] if tested is not layer else [])
     for obj in objects:
         config = obj.get_config()
         # keras.layers.RNN.from_config pops "cell" from the dict it is given.
@@ -592,8 +605,7 @@ def check_keras_saving(spec, tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), expected)
-    layer = loaded.get_layer("under_test")
-    tested = layer.cell if spec.kind == "cell" else layer
+    tested = spec.tested_layer(loaded.get_layer("under_test"))
     assert type(tested) is spec.layer_class
 
 

@@ -15,6 +15,7 @@ from conformance import BATCH_SIZE
 from conformance import CellSpec
 from conformance import LayerSpec
 from conformance import RNNSpec
+from conformance import TreeCellSpec
 from conformance import padded_token_ids
 
 from keras_memory import layers
@@ -73,6 +74,39 @@ def _images_and_locations(rng, batch_size):
         "images": rng.random((batch_size, 20, 20, 2)).astype("float32"),
         "locations": rng.uniform(-1.2, 1.2, (batch_size, 2)).astype("float32"),
     }
+
+
+# Three binary trees of 6 node slots, root last: a unary root (empty second
+# slot); an empty first slot; nodes not in topological order (node 0's
+# children are nodes 1 and 2). The deepest has 4 levels.
+BINARY_TREES = np.array(
+    [
+        [[-1, -1], [-1, -1], [0, 1], [-1, -1], [2, 3], [4, -1]],
+        [[-1, -1], [-1, -1], [-1, -1], [1, 2], [-1, 0], [3, 4]],
+        [[1, 2], [-1, -1], [-1, -1], [-1, -1], [0, 3], [4, -1]],
+    ],
+    "int32",
+)
+# For the Child-Sum Tree-LSTM: three and two unordered children.
+WIDE_TREES = np.array(
+    [
+        [[-1, -1, -1]] * 4 + [[0, 1, 2], [4, 3, -1]],
+        [[-1, -1, -1]] * 3 + [[-1, 1, 0], [-1, -1, -1], [3, 2, 4]],
+    ],
+    "int32",
+)
+
+
+def _trees(shapes):
+    """Node inputs `(B, 6, 3)` and the child arrays, tree shapes in turn."""
+
+    def make_inputs(rng, batch_size):
+        return {
+            "nodes": rng.normal(size=(batch_size, 6, 3)).astype("float32"),
+            "children": shapes[np.arange(batch_size) % len(shapes)],
+        }
+
+    return make_inputs
 
 
 SPECS = (
@@ -203,6 +237,41 @@ SPECS = (
         reference=lambda layer, x: references.memory_cell(layer.cell, x),
         output_shapes=(B, T, 7),
         weight_counts=(5, 0),
+    ),
+    TreeCellSpec(
+        layers.RecursiveCell,
+        lambda **kwargs: layers.TreeRNN(layers.RecursiveCell(5), max_depth=4, **kwargs),
+        make_inputs=_trees(BINARY_TREES),
+        reference=references.tree_rnn,
+        output_shapes=(B, 5),
+        weight_counts=(3, 0),
+    ),
+    TreeCellSpec(
+        layers.NaryTreeLSTMCell,
+        lambda **kwargs: layers.TreeRNN(layers.NaryTreeLSTMCell(5), max_depth=4, **kwargs),
+        make_inputs=_trees(BINARY_TREES),
+        reference=references.tree_rnn,
+        output_shapes=(B, 5),
+        weight_counts=(3, 0),
+    ),
+    TreeCellSpec(
+        layers.ChildSumTreeLSTMCell,
+        lambda **kwargs: layers.TreeRNN(layers.ChildSumTreeLSTMCell(5), max_depth=3, **kwargs),
+        make_inputs=_trees(WIDE_TREES),
+        reference=references.tree_rnn,
+        output_shapes=(B, 5),
+        weight_counts=(4, 0),
+    ),
+    LayerSpec(
+        layers.TreeRNN,
+        # Every node's output; max_depth=None: as many passes as node slots.
+        lambda **kwargs: layers.TreeRNN(
+            layers.NaryTreeLSTMCell(4), return_nodes=True, **kwargs
+        ),
+        make_inputs=_trees(BINARY_TREES),
+        reference=lambda layer, inputs: references.tree_rnn(layer.cell, inputs, return_nodes=True),
+        output_shapes=(B, 6, 4),
+        weight_counts=(3, 0),
     ),
     LayerSpec(
         layers.StackedAttention,

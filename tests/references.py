@@ -524,3 +524,106 @@ def memory_network_response(net, story, question):
         logits.append(h @ answer_matrix)
         previous = logits[-1].argmax(-1)
     return np.stack(logits, 1), attention
+
+
+# --- Recursive (tree) networks ------------------------------------------------------
+
+
+def recursive_cell_step(cell):
+    """Socher et al. (2011): p = f(W_x x + sum_k W_k c_k + b)."""
+    w_x, w_c, b = (_numpy(w) for w in (cell.input_kernel, cell.child_kernel, cell.bias))
+    activation = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0.0)}[
+        cell.activation.__name__
+    ]
+
+    def step(x, children):
+        slots = [children[k][0] if k < len(children) else np.zeros(cell.units)
+                 for k in range(cell.arity)]
+        return [activation(x @ w_x + np.concatenate(slots) @ w_c + b)]
+
+    return step
+
+
+def child_sum_tree_lstm_step(cell):
+    """Tai et al. (2015), eq. 2-8: gates on the sum of h_k, a forget gate per child."""
+    w, u, u_f, b = (_numpy(v) for v in (
+        cell.kernel, cell.recurrent_kernel, cell.forget_kernel, cell.bias))
+    n = cell.units
+
+    def step(x, children):
+        h_sum = sum((h for h, _ in children), np.zeros(n))
+        z = x @ w + b
+        gates = z[: 3 * n] + h_sum @ u
+        i, o, candidate = sigmoid(gates[:n]), sigmoid(gates[n : 2 * n]), np.tanh(gates[2 * n :])
+        c = i * candidate + sum(
+            (sigmoid(z[3 * n :] + h @ u_f) * c_k for h, c_k in children), np.zeros(n)
+        )
+        return [o * np.tanh(c), c]
+
+    return step
+
+
+def nary_tree_lstm_step(cell):
+    """Tai et al. (2015), eq. 9-14: matrices per child position."""
+    w, u, b = (_numpy(v) for v in (cell.kernel, cell.recurrent_kernel, cell.bias))
+    n, arity = cell.units, cell.arity
+
+    def step(x, children):
+        hs = [children[k][0] if k < len(children) else np.zeros(n) for k in range(arity)]
+        cs = [children[k][1] if k < len(children) else np.zeros(n) for k in range(arity)]
+        gates = x @ w + np.concatenate(hs) @ u + b
+        i, o, candidate = sigmoid(gates[:n]), sigmoid(gates[n : 2 * n]), np.tanh(
+            gates[2 * n : 3 * n])
+        c = i * candidate + sum(
+            sigmoid(gates[(3 + k) * n : (4 + k) * n]) * cs[k] for k in range(arity))
+        return [o * np.tanh(c), c]
+
+    return step
+
+
+TREE_STEPS = {
+    "RecursiveCell": recursive_cell_step,
+    "ChildSumTreeLSTMCell": child_sum_tree_lstm_step,
+    "NaryTreeLSTMCell": nary_tree_lstm_step,
+}
+
+
+def tree_rnn(cell, inputs, return_nodes=False, mask=None):
+    """Each tree evaluated node by node from its leaves (memoised recursion).
+
+    A child slot `k` of node `j` holds `children[j, k]` when it is >= 0 and
+    names a valid node; slots are kept in order for the position-aware cells
+    (an empty slot in the middle stays a zero state in its position).
+    """
+    nodes, children = (np.asarray(v) for v in inputs)
+    step = TREE_STEPS[type(cell).__name__](cell)
+    mask = np.ones(nodes.shape[:2], bool) if mask is None else np.asarray(mask, bool)
+    size = cell.units
+    results = []
+    for b in range(nodes.shape[0]):
+        memo = {}
+
+        def state(j, b=b, memo=memo):
+            if j not in memo:
+                slots = []
+                for k in children[b, j]:
+                    if k >= 0 and mask[b, k]:
+                        slots.append(state(int(k)))
+                    else:
+                        slots.append(None)
+                if type(cell).__name__ == "ChildSumTreeLSTMCell":
+                    present = [s for s in slots if s is not None]
+                else:
+                    zero = [np.zeros(size)] * len(cell.state_size)
+                    present = [s if s is not None else zero for s in slots]
+                memo[j] = step(nodes[b, j], present)
+            return memo[j]
+
+        valid = np.flatnonzero(mask[b])
+        if return_nodes:
+            results.append([
+                state(j)[0] if mask[b, j] else np.zeros(size) for j in range(nodes.shape[1])
+            ])
+        else:
+            results.append(state(int(valid[-1]))[0])
+    return np.array(results)

@@ -9,6 +9,9 @@ from keras_memory.layers._utils.time_loop import repeat_step
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
+# b_h's default: a "deep start" (see the argument's docstring).
+DEFAULT_HALTING_BIAS = -3.0
+
 
 def _discrete_states(cell):
     """Indices of the wrapped cell's states that must not be averaged.
@@ -84,10 +87,12 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         halting_kernel_initializer: Initializer for `W_h`.
             Default: `"glorot_uniform"`.
         halting_bias_initializer: Initializer for `b_h`. Default: the
-            constant `1.0` of the paper, with which an untrained cell halts
-            after about two steps (`sigmoid(1) = 0.73`); a negative value
-            (such as `-3.0`) starts it pondering longer, which helps
-            where shallow pondering is a trap the model does not leave.
+            constant `-3.0` (`sigmoid(-3) = 0.05`: an untrained cell
+            ponders up to `M` steps, then learns to stop earlier). The
+            paper's `1.0` halts an untrained cell after about two steps
+            (`sigmoid(1) = 0.73`), a trap that parity does not leave in
+            `benchmarks/act.py`; pass `keras.initializers.Constant(1.0)`
+            for it.
         skip_inference_computation: Boolean; at inference, stop pondering
             once every example of the batch has halted. Default: `True`.
         **kwargs: Base layer keyword arguments, such as `name`.
@@ -149,7 +154,7 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         )
         self.halting_bias_initializer = validation.get_initializer(
             "halting_bias_initializer",
-            keras.initializers.Constant(1.0)
+            keras.initializers.Constant(DEFAULT_HALTING_BIAS)
             if halting_bias_initializer is None
             else halting_bias_initializer,
         )

@@ -71,17 +71,27 @@ def test_output_is_the_halting_weighted_mean_by_hand(
     np.testing.assert_allclose(states[1], state, atol=1e-5)
 
 
-def test_default_halting_bias_is_the_papers_one():
-    # b_h = 1: h = sigmoid(1) = 0.731 at every step of an untrained cell with
-    # W_h = 0, so it halts at N = 2 with R = 1 - 0.731.
+@pytest.mark.parametrize(
+    "bias, expected",
+    [
+        # The default b_h = -3: h = sigmoid(-3) = 0.047 at every step of an
+        # untrained cell with W_h = 0; the sum stays below 0.99 for M = 10
+        # steps, so N = 10 and R = 1 - 9 h.
+        (None, 10 + 1 - 9 / (1 + math.exp(3))),
+        # The paper's b_h = 1: h = 0.731, N = 2 and R = 1 - 0.731.
+        (1.0, 3.0 - 1 / (1 + math.exp(-1))),
+    ],
+)
+def test_halting_bias_sets_the_untrained_ponder_time(bias, expected):
     cell = ACTCell(
         keras.layers.GRUCell(3),
         max_ponder_steps=10,
         halting_kernel_initializer="zeros",
+        halting_bias_initializer=None if bias is None else keras.initializers.Constant(bias),
         return_ponder=True,
     )
     outputs, _ = _run(cell)
-    np.testing.assert_allclose(outputs[..., -1], 3.0 - 1 / (1 + math.exp(-1)), atol=1e-5)
+    np.testing.assert_allclose(outputs[..., -1], expected, atol=1e-5)
 
 
 def test_ponder_time_gradient_flows_through_the_remainder_only():
