@@ -240,7 +240,7 @@ SPECS = (
     ),
     TreeCellSpec(
         layers.RecursiveCell,
-        lambda **kwargs: layers.TreeRNN(layers.RecursiveCell(5), max_depth=4, **kwargs),
+        lambda **kwargs: layers.TreeRNN(layers.RecursiveCell(5), max_levels=4, **kwargs),
         make_inputs=_trees(BINARY_TREES),
         reference=references.tree_rnn,
         output_shapes=(B, 5),
@@ -248,7 +248,7 @@ SPECS = (
     ),
     TreeCellSpec(
         layers.NaryTreeLSTMCell,
-        lambda **kwargs: layers.TreeRNN(layers.NaryTreeLSTMCell(5), max_depth=4, **kwargs),
+        lambda **kwargs: layers.TreeRNN(layers.NaryTreeLSTMCell(5), max_levels=4, **kwargs),
         make_inputs=_trees(BINARY_TREES),
         reference=references.tree_rnn,
         output_shapes=(B, 5),
@@ -256,7 +256,7 @@ SPECS = (
     ),
     TreeCellSpec(
         layers.ChildSumTreeLSTMCell,
-        lambda **kwargs: layers.TreeRNN(layers.ChildSumTreeLSTMCell(5), max_depth=3, **kwargs),
+        lambda **kwargs: layers.TreeRNN(layers.ChildSumTreeLSTMCell(5), max_levels=3, **kwargs),
         make_inputs=_trees(WIDE_TREES),
         reference=references.tree_rnn,
         output_shapes=(B, 5),
@@ -264,7 +264,7 @@ SPECS = (
     ),
     LayerSpec(
         layers.TreeRNN,
-        # Every node's output; max_depth=None: as many passes as node slots.
+        # Every node's output; max_levels=None: as many passes as node slots.
         lambda **kwargs: layers.TreeRNN(
             layers.NaryTreeLSTMCell(4), return_nodes=True, **kwargs
         ),

@@ -55,6 +55,8 @@ from keras_memory.datasets.dates import date_vocabulary
 from keras_memory.datasets.digit_tasks import digit_reversal
 from keras_memory.datasets.digit_tasks import digit_sorting
 from keras_memory.datasets.digit_tasks import digit_vocabulary
+from keras_memory.datasets.expression_trees import ExpressionTrees
+from keras_memory.datasets.expression_trees import expression_trees
 from keras_memory.datasets.hierarchical_text import boundary_scores
 from keras_memory.datasets.hierarchical_text import hierarchical_text
 from keras_memory.datasets.hierarchical_text import language_model_windows
@@ -73,6 +75,10 @@ from keras_memory.datasets.shapes_vqa import shapes_vqa
 from keras_memory.datasets.text import CharacterVocabulary
 from keras_memory.datasets.text import seq2seq_dataset
 from keras_memory.datasets.text import teacher_forcing_arrays
+from keras_memory.datasets.trees import TreeArrays
+from keras_memory.datasets.trees import build_tree_vocabulary
+from keras_memory.datasets.trees import parse_bracketed
+from keras_memory.datasets.trees import tree_arrays
 
 __all__ = [
     "ADDING_TARGET_VARIANCE",
@@ -110,6 +116,12 @@ __all__ = [
     "boundary_scores",
     "hierarchical_text",
     "language_model_windows",
+    "ExpressionTrees",
+    "TreeArrays",
+    "build_tree_vocabulary",
+    "expression_trees",
+    "parse_bracketed",
+    "tree_arrays",
     "addition",
     "addition_dataset",
     "parity",

@@ -9,8 +9,8 @@ from keras_memory.layers._utils.time_loop import repeat_step
 from keras_memory.layers.clockwork_rnn_cell import ClockworkRNNCell
 from keras_memory.layers.zoneout_cell import ZoneoutCell
 
-# b_h's default: a "deep start" (see the argument's docstring).
-DEFAULT_HALTING_BIAS = -3.0
+# b_h's default: the paper's (see the argument's docstring).
+DEFAULT_HALTING_BIAS = 1.0
 
 
 def _discrete_states(cell):
@@ -87,12 +87,12 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         halting_kernel_initializer: Initializer for `W_h`.
             Default: `"glorot_uniform"`.
         halting_bias_initializer: Initializer for `b_h`. Default: the
-            constant `-3.0` (`sigmoid(-3) = 0.05`: an untrained cell
-            ponders up to `M` steps, then learns to stop earlier). The
-            paper's `1.0` halts an untrained cell after about two steps
-            (`sigmoid(1) = 0.73`), a trap that parity does not leave in
-            `benchmarks/act.py`; pass `keras.initializers.Constant(1.0)`
-            for it.
+            paper's constant `1.0`, with which an untrained cell halts
+            after about two steps (`sigmoid(1) = 0.73`). A negative
+            constant such as `-3.0` (`sigmoid(-3) = 0.05`) starts it
+            pondering up to `M` steps: on parity it learned in half the
+            updates, then pondered longer (`benchmarks/act.py`; the
+            layer's docs page has the numbers).
         skip_inference_computation: Boolean; at inference, stop pondering
             once every example of the batch has halted. Default: `True`.
         **kwargs: Base layer keyword arguments, such as `name`.
@@ -173,7 +173,10 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         return step_input[:, : self._inner_state_sizes[0]]
 
     def get_dropout_mask(self, step_input):
+        if not isinstance(self.cell, cell_wrapper.DropoutRNNCell):
+            return None
         # The wrapped cell sees the input with the flag column.
+        step_input = validation.cast_inputs(step_input, self.compute_dtype)
         return super().get_dropout_mask(self._with_flag(step_input, 0.0))
 
     def build(self, input_shape):

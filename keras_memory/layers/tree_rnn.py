@@ -23,11 +23,11 @@ class TreeRNN(keras.layers.Layer):
     ```
 
     **Level by level.** The layer evaluates every node of every tree at once,
-    `max_depth` times: pass `d` computes each node from its children's
+    `max_levels` times: pass `d` computes each node from its children's
     states of pass `d - 1` (zeros before the first). A leaf is exact after
     the first pass and a node of height `h` (its longest path down to a
-    leaf has `h` edges) after pass `h + 1`, so after `max_depth` passes
-    every tree of at most `max_depth` levels is exact, whatever the order of
+    leaf has `h` edges) after pass `h + 1`, so after `max_levels` passes
+    every tree of at most `max_levels` levels is exact, whatever the order of
     its nodes. The loop has a fixed number of passes of fixed-size gathers
     and matrix products, so it compiles under XLA (a training step with
     `jit_compile=True`, with any batch size) and runs on JAX; the
@@ -42,12 +42,13 @@ class TreeRNN(keras.layers.Layer):
         cell: A tree cell: `RecursiveCell`, `ChildSumTreeLSTMCell`,
             `NaryTreeLSTMCell`, or a layer with their `call(inputs,
             child_states, child_mask)` and `state_size`.
-        max_depth: Positive integer, the most levels a tree may have (a
-            single leaf has one; `keras_memory.datasets` reports each
-            tree's), or `None` for the number of node slots of the input,
-            which is always enough. A tree deeper than `max_depth` gets a
-            root state computed from stale children: set it to at least
-            the deepest tree's levels. Default: `None`.
+        max_levels: Positive integer, the most levels a tree may have (a
+            single leaf has one level, a tree of depth `d` has `d + 1`;
+            `keras_memory.datasets` reports each tree's), or `None` for the
+            number of node slots of the input, which is always enough. A
+            tree with more levels than `max_levels` gets a root state
+            computed from stale children: set it to at least the deepest
+            tree's levels. Default: `None`.
         return_nodes: Boolean; return every node's output `(batch, nodes,
             units)` (zeros at padding nodes) instead of the roots'.
             Default: `False`.
@@ -75,7 +76,7 @@ class TreeRNN(keras.layers.Layer):
     >>> nodes = np.eye(4, dtype="float32")[None, [1, 2, 3, 0]]
     >>> children = np.array([[[-1, -1], [-1, -1], [0, 1], [-1, -1]]], "int32")
     >>> mask = np.array([[True, True, True, False]])
-    >>> layer = TreeRNN(NaryTreeLSTMCell(8), max_depth=2)
+    >>> layer = TreeRNN(NaryTreeLSTMCell(8), max_levels=2)
     >>> tuple(layer([nodes, children], mask=mask).shape)
     (1, 8)
 
@@ -86,7 +87,7 @@ class TreeRNN(keras.layers.Layer):
         Long Short-Term Memory Networks. ACL 2015.
     """
 
-    def __init__(self, cell, max_depth=None, return_nodes=False, **kwargs):
+    def __init__(self, cell, max_levels=None, return_nodes=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(cell, keras.layers.Layer) or not hasattr(cell, "state_size") or not (
             hasattr(cell, "check_children")
@@ -97,8 +98,8 @@ class TreeRNN(keras.layers.Layer):
                 cell,
             )
         self.cell = cell
-        self.max_depth = (
-            None if max_depth is None else validation.check_positive_int("max_depth", max_depth)
+        self.max_levels = (
+            None if max_levels is None else validation.check_positive_int("max_levels", max_levels)
         )
         self.return_nodes = validation.check_bool("return_nodes", return_nodes)
         self.supports_masking = True
@@ -187,14 +188,11 @@ class TreeRNN(keras.layers.Layer):
             ]
 
         init = [ops.zeros((batch, slots, size), self.compute_dtype) for size in sizes]
-        passes = self.max_depth
+        passes = self.max_levels
         if passes is None:
-            passes = nodes.shape[1]
-            if passes is None:
-                raise ValueError(
-                    "Received an invalid value for argument `max_depth`: with node "
-                    "arrays of unknown length, `max_depth` must be given, got None."
-                )
+            # As many passes as node slots; a tensor when the slots are known
+            # only at run time (TensorFlow outside XLA).
+            passes = nodes.shape[1] if nodes.shape[1] is not None else slots
         states = repeat_step(one_pass, init, passes)
         outputs = states[0]
         if self.return_nodes:
@@ -206,7 +204,7 @@ class TreeRNN(keras.layers.Layer):
     def get_config(self):
         config = {
             "cell": keras.saving.serialize_keras_object(self.cell),
-            "max_depth": self.max_depth,
+            "max_levels": self.max_levels,
             "return_nodes": self.return_nodes,
         }
         return {**super().get_config(), **config}

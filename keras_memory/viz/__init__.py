@@ -20,8 +20,10 @@ from keras_memory.viz.memory import find_ntm_layer
 from keras_memory.viz.memory import memory_access
 from keras_memory.viz.memory import plot_memory_access
 from keras_memory.viz.skip_rnn import plot_skip_updates
+from keras_memory.viz.trees import plot_accuracy_by_depth
 
 __all__ = [
+    "plot_accuracy_by_depth",
     "MemoryAccess",
     "figure_to_png",
     "find_ntm_layer",

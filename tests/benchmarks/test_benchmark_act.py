@@ -66,3 +66,41 @@ def test_quick_run_prints_both_tables(capsys):
         inference["stop early ms"], inference["all M steps ms"], inference["ratio"]
     ):
         assert abs(float(ratio) - float(early) / float(full)) < 0.01 + 0.001 / float(full)
+
+
+def test_addition_models_share_the_lstm_and_differ_by_the_flag_and_the_halting_unit():
+    addition = load_benchmark("act_addition")
+    units, digits = 8, 2
+    lstm = addition.build(5, digits, units).count_params()
+    act = addition.build(5, digits, units, ponder_cost=1e-3, max_ponder_steps=3).count_params()
+    # The flag's row of the LSTM kernel (4 gates), and W_h over [h, c] plus b_h.
+    assert act - lstm == 4 * units + 2 * units + 1
+
+
+def test_addition_errors_count_digits_and_whole_sequences():
+    addition = load_benchmark("act_addition")
+    targets = np.zeros((2, 3, 2), "int32")
+    weights = np.array([[0, 1, 1], [0, 1, 0]], "float32")
+
+    class Fixed:
+        def predict(self, inputs, **kwargs):
+            logits = np.zeros((2, 3, 2, 11))
+            logits[..., 0] = 1.0  # predicts digit 0 everywhere
+            logits[0, 2, 1] = [0, 5] + [0] * 9  # one wrong digit in sequence 0
+            logits[1, 2] = 0.0
+            logits[1, 2, :, 3] = 1.0  # wrong, but at a step without a target
+            return logits
+
+    digit_error, sequence_error = addition.errors(Fixed(), None, targets, weights)
+    assert digit_error == 1 / 6  # 3 target steps of 2 digits, one wrong
+    assert sequence_error == 0.5
+
+
+@pytest.mark.slow
+def test_addition_quick_run_prints_the_table(capsys):
+    stdout = run_main(capsys, "act_addition", "--quick")
+    (table,) = (table_columns(t) for t in markdown_tables(stdout))
+    assert table["model"] == ["LSTM", "ACT LSTM, τ=0.001", "ACT LSTM, τ=0.01"]
+    assert table["ρ step 1"][0] == "1.00"
+    for value in table["ρ step 1"][1:]:
+        assert 1.0 < float(value) <= 4.0  # N + R with M = 3

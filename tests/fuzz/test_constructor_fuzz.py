@@ -165,14 +165,14 @@ BOOLEAN_ARGUMENTS = {
     "use_bias", "unit_forget_bias", "return_boundaries", "return_access",
     "return_log_probs", "return_gates", "skip_inference_computation",
     "return_attention", "normalize", "scale", "temporal_encoding", "linear_start",
-    "context_gate", "policy_gradient_to_core", "return_ponder",
+    "context_gate", "policy_gradient_to_core", "return_ponder", "return_nodes",
 }
 COUNT_ARGUMENTS = {
     "units", "num_modules", "output_module_units", "memory_size", "memory_width",
     "read_heads", "write_heads", "shift_range", "window", "attention_units", "hops",
     "vocab_size", "embedding_dim", "answer_length",
     "patch_size", "num_scales", "glimpse_units", "location_units", "glimpse_output_units",
-    "core_units", "num_classes", "num_glimpses", "max_ponder_steps",
+    "core_units", "num_classes", "num_glimpses", "max_ponder_steps", "arity",
 }
 STRATEGIES_BY_NAME = {
     **{name: BOOLEANS for name in BOOLEAN_ARGUMENTS},
@@ -187,6 +187,7 @@ STRATEGIES_BY_NAME = {
     "clip_value": st.one_of(st.floats(0.1, 100.0), ANYTHING),
     "budget_weight": st.one_of(st.floats(0.0, 1.0), ANYTHING),
     "ponder_cost": st.one_of(st.floats(0.0, 1.0), ANYTHING),
+    "max_levels": st.one_of(st.none(), COUNTS),
     "epsilon": FRACTIONS,
     "inference_threshold": FRACTIONS,
     "zoneout_h": FRACTIONS,
@@ -239,6 +240,10 @@ def strategy_for(name):
 # A small valid configuration of every public layer; the fuzzed arguments
 # replace entries of it. Cells are made fresh for every example.
 LAYER_BASES = {
+    "RecursiveCell": lambda: {"units": 4},
+    "ChildSumTreeLSTMCell": lambda: {"units": 4},
+    "NaryTreeLSTMCell": lambda: {"units": 4},
+    "TreeRNN": lambda: {"cell": layers.NaryTreeLSTMCell(3)},
     "ACT": lambda: {"cell": keras.layers.GRUCell(4), "max_ponder_steps": 3},
     "ACTCell": lambda: {"cell": keras.layers.GRUCell(4), "max_ponder_steps": 3},
     "BahdanauAttention": lambda: {"units": 6},
@@ -529,6 +534,15 @@ DATASET_ARGUMENTS = {
     "addition": ({"num_samples": 3, "max_numbers": 3, "digits": 2},
                  {"num_samples": SMALL_COUNTS, "max_numbers": SMALL_COUNTS,
                   "digits": SMALL_COUNTS, "seed": SMALL_SEEDS}),
+    "expression_trees": ({"num_examples": 3, "max_depth": 3},
+                         {"num_examples": SMALL_COUNTS, "min_depth": SMALL_COUNTS,
+                          "max_depth": SMALL_COUNTS, "seed": SMALL_SEEDS,
+                          "max_nodes": st.one_of(st.none(), st.integers(1, 40), SMALL_ANYTHING),
+                          "max_length": st.one_of(st.none(), st.integers(1, 60),
+                                                  SMALL_ANYTHING)}),
+    "parse_bracketed": ({"text": "(S (NP a b) c)"},
+                        {"text": st.one_of(st.text(alphabet="()ab ", max_size=12),
+                                           SMALL_ANYTHING)}),
     "copy_task": ({"batch_size": 2, "max_length": 4},
                   {"batch_size": SMALL_COUNTS, "min_length": SMALL_COUNTS,
                    "max_length": SMALL_COUNTS, "seed": SMALL_SEEDS}),

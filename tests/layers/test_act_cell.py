@@ -74,12 +74,12 @@ def test_output_is_the_halting_weighted_mean_by_hand(
 @pytest.mark.parametrize(
     "bias, expected",
     [
-        # The default b_h = -3: h = sigmoid(-3) = 0.047 at every step of an
-        # untrained cell with W_h = 0; the sum stays below 0.99 for M = 10
-        # steps, so N = 10 and R = 1 - 9 h.
-        (None, 10 + 1 - 9 / (1 + math.exp(3))),
-        # The paper's b_h = 1: h = 0.731, N = 2 and R = 1 - 0.731.
-        (1.0, 3.0 - 1 / (1 + math.exp(-1))),
+        # The default, the paper's b_h = 1: h = sigmoid(1) = 0.731 at every
+        # step of an untrained cell with W_h = 0, so N = 2 and R = 1 - 0.731.
+        (None, 3.0 - 1 / (1 + math.exp(-1))),
+        # A deep start, b_h = -3: h = 0.047, the sum stays below 0.99 for
+        # M = 10 steps, so N = 10 and R = 1 - 9 h.
+        (-3.0, 10 + 1 - 9 / (1 + math.exp(3))),
     ],
 )
 def test_halting_bias_sets_the_untrained_ponder_time(bias, expected):

@@ -43,3 +43,4 @@ def test_plot_ponder_by_difficulty_draws_the_mean_at_each_level():
 def test_bad_inputs_name_the_argument(call, name):
     with pytest.raises(ValueError, match=f"argument `{name}`"):
         call()
+

@@ -96,7 +96,8 @@ def repeat_step(step, init, steps, keep_going=None):
             dtypes of `init`; `i` is a scalar int32 tensor.
         init: A nest of tensors.
         steps: Python int, the number of iterations (the most, with
-            `keep_going`).
+            `keep_going`); on TensorFlow also a scalar int tensor (a
+            dimension known only at run time), outside XLA.
         keep_going: Optional function `carry -> scalar bool tensor`. When
             given, the iterations after it is first false (checked before
             each one) do no work. For inference only: on TensorFlow the
