@@ -1,7 +1,7 @@
-"""Arithmetic expressions modulo 10: trees with known values, and their text.
+"""Arithmetic expressions over digits: trees with known values, and their text.
 
-Each expression is a binary tree of the operators `+`, `-` and `*` over
-digits, evaluated modulo 10; its value (0 to 9) is the label. The depth is
+Each expression is a binary tree of operators over digits (`+`, `-` and
+`*` modulo 10, `max`, `min`); its value (0 to 9) is the label. The depth is
 the number of operator levels on the longest path (a lone digit has depth
 0), drawn uniformly from `[min_depth, max_depth]`: along one path from the
 root every operator has an operand of the full remaining depth, the other
@@ -26,7 +26,7 @@ from keras_memory.datasets.trees import UNKNOWN
 from keras_memory.datasets.trees import TreeArrays
 from keras_memory.datasets.trees import tree_arrays
 
-OPERATORS = ("+", "-", "*")
+OPERATORS = ("+", "-", "*", "max", "min")  # every operator the vocabulary has
 # Token ids shared by the tree and the text: 0 padding, 1 unknown, the
 # digits, the operators, then the brackets (in the text only).
 EXPRESSION_VOCABULARY = {
@@ -34,13 +34,15 @@ EXPRESSION_VOCABULARY = {
     UNKNOWN: 1,
     **{str(digit): 2 + digit for digit in range(10)},
     **{operator: 12 + index for index, operator in enumerate(OPERATORS)},
-    "(": 15,
-    ")": 16,
+    "(": 17,
+    ")": 18,
 }
 _APPLY = {
     "+": lambda a, b: (a + b) % 10,
     "-": lambda a, b: (a - b) % 10,
     "*": lambda a, b: (a * b) % 10,
+    "max": max,
+    "min": min,
 }
 
 
@@ -66,14 +68,14 @@ class ExpressionTrees(typing.NamedTuple):
     nested: list
 
 
-def _expression(rng, depth):
+def _expression(rng, depth, operators):
     """`(tree, value, tokens)` of a random expression of exactly `depth`."""
     if depth == 0:
         digit = int(rng.integers(10))
         return (str(digit), []), digit, [str(digit)]
-    operator = OPERATORS[int(rng.integers(len(OPERATORS)))]
-    deep = _expression(rng, depth - 1)
-    shallow = _expression(rng, int(rng.integers(0, min(depth - 1, 2) + 1)))
+    operator = operators[int(rng.integers(len(operators)))]
+    deep = _expression(rng, depth - 1, operators)
+    shallow = _expression(rng, int(rng.integers(0, min(depth - 1, 2) + 1)), operators)
     left, right = (deep, shallow) if rng.random() < 0.5 else (shallow, deep)
     value = _APPLY[operator](left[1], right[1])
     tokens = ["(", *left[2], operator, *right[2], ")"]
@@ -81,7 +83,13 @@ def _expression(rng, depth):
 
 
 def expression_trees(
-    num_examples, min_depth=1, max_depth=4, seed=0, max_nodes=None, max_length=None
+    num_examples,
+    min_depth=1,
+    max_depth=4,
+    operators=("max", "min"),
+    seed=0,
+    max_nodes=None,
+    max_length=None,
 ):
     """Random arithmetic expressions modulo 10, as trees and as text.
 
@@ -90,6 +98,13 @@ def expression_trees(
         min_depth: Non-negative integer, the shallowest operator depth.
             Default: `1`.
         max_depth: Integer >= `min_depth`, the deepest. Default: `4`.
+        operators: A non-empty list of operators among `OPERATORS`: `"+"`,
+            `"-"`, `"*"` (modulo 10), `"max"`, `"min"`. Default: `("max",
+            "min")`, the nested maxima and minima of ListOps (Nangia and
+            Bowman 2018), which a tree model learns in minutes. Modular
+            `+` and `-` are learned far more slowly (a model memorises the
+            training expressions long before it generalises), and with
+            `"*"` values drift to 0 as depth grows.
         seed: Non-negative integer (or tuple of them). Default: `0`.
         max_nodes: Optional node slots of the tree arrays (fixed shapes for
             one compile); default the largest tree's nodes.
@@ -110,11 +125,21 @@ def expression_trees(
     max_depth = validation.check_int_at_least("max_depth", max_depth, min_depth)
     if max_depth > 64:
         raise validation.invalid_argument("max_depth", "an integer from min_depth to 64", max_depth)
+    if (
+        isinstance(operators, (str, bytes))
+        or not isinstance(operators, (list, tuple))
+        or not operators
+        or any(not isinstance(o, str) or o not in OPERATORS for o in operators)
+    ):
+        raise validation.invalid_argument(
+            "operators", f"a non-empty list of operators among {OPERATORS}", operators
+        )
+    operators = tuple(operators)
     rng = np.random.default_rng(validation.check_seed(seed, allow_tuple=True))
     depths = rng.integers(min_depth, max_depth + 1, num_examples)
     trees, labels, texts = [], [], []
     for depth in depths:
-        tree, value, tokens = _expression(rng, int(depth))
+        tree, value, tokens = _expression(rng, int(depth), operators)
         trees.append(tree)
         labels.append(value)
         texts.append(tokens)

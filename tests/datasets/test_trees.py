@@ -68,8 +68,26 @@ def _evaluate(tokens, children, node):
     return f"( {left} {token} {right} )"
 
 
-def test_expressions_values_trees_and_text_agree():
-    data = expression_trees(300, min_depth=0, max_depth=6, seed=4)
+def _value(string):
+    """The value of a bracketed expression, by Python (max and min as calls)."""
+    tokens = string.split()
+
+    def read(position):
+        if tokens[position] != "(":
+            return int(tokens[position]), position + 1
+        left, position = read(position + 1)
+        operator = tokens[position]
+        right, position = read(position + 1)
+        value = {"max": max, "min": min}[operator](left, right) if operator in ("max", "min") \
+            else eval(f"{left} {operator} {right}") % 10
+        return value, position + 1  # the ")"
+
+    return read(0)[0]
+
+
+@pytest.mark.parametrize("operators", [("+", "-"), ("+", "-", "*", "max", "min")])
+def test_expressions_values_trees_and_text_agree(operators):
+    data = expression_trees(300, min_depth=0, max_depth=6, operators=operators, seed=4)
     inverse = {i: t for t, i in EXPRESSION_VOCABULARY.items()}
     assert set(data.depths.tolist()) == set(range(7))
     np.testing.assert_array_equal(data.trees.levels, data.depths + 1)
@@ -77,7 +95,7 @@ def test_expressions_values_trees_and_text_agree():
         # The text is the string's tokens; its value (mod 10) is the label.
         text = " ".join(inverse[i] for i in data.text[row] if i)
         assert text == string
-        assert eval(string) % 10 == data.labels[row]  # noqa: S307 (digits and + - * only)
+        assert _value(string) == data.labels[row]
         # The tree, read from the root (the last node), is the same expression.
         root = int(data.trees.nodes[row]) - 1
         assert _evaluate(data.trees.tokens[row], data.trees.children[row], root) == string
@@ -103,6 +121,9 @@ def test_expressions_are_seeded_and_small_at_depth():
     [
         ({"num_examples": 0}, "num_examples"),
         ({"num_examples": 2, "min_depth": -1}, "min_depth"),
+        ({"num_examples": 2, "operators": ("/",)}, "operators"),
+        ({"num_examples": 2, "operators": "+"}, "operators"),
+        ({"num_examples": 2, "operators": []}, "operators"),
         ({"num_examples": 2, "min_depth": 3, "max_depth": 2}, "max_depth"),
         ({"num_examples": 2, "max_depth": 3, "min_depth": 3, "max_nodes": 2}, "max_nodes"),
         ({"num_examples": 2, "max_depth": 3, "min_depth": 3, "max_length": 2}, "max_length"),

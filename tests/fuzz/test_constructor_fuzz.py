@@ -537,6 +537,10 @@ DATASET_ARGUMENTS = {
     "expression_trees": ({"num_examples": 3, "max_depth": 3},
                          {"num_examples": SMALL_COUNTS, "min_depth": SMALL_COUNTS,
                           "max_depth": SMALL_COUNTS, "seed": SMALL_SEEDS,
+                          "operators": st.one_of(
+                              st.lists(st.sampled_from(["+", "-", "*", "max", "min", "/"]),
+                                       max_size=3),
+                              SMALL_ANYTHING),
                           "max_nodes": st.one_of(st.none(), st.integers(1, 40), SMALL_ANYTHING),
                           "max_length": st.one_of(st.none(), st.integers(1, 60),
                                                   SMALL_ANYTHING)}),
