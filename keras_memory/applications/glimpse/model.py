@@ -78,10 +78,11 @@ class GlimpseClassifier(keras.Model):
     Args:
         image_shape: `(H, W, C)`. Default: `(28, 28, 1)`.
         num_classes: Default: `10`.
-        num_glimpses, patch_size, num_scales, scale_factor, glimpse_units,
-            location_units, glimpse_output_units, core_units, location_std,
-            location_policy, policy_gradient_to_core, seed: Those of
-            `RecurrentAttentionModel` (paper defaults for 28 x 28 MNIST).
+        num_glimpses: As in `RecurrentAttentionModel`, like `patch_size`,
+            `num_scales`, `scale_factor`, `glimpse_units`, `location_units`,
+            `glimpse_output_units`, `core_units`, `location_std`,
+            `location_policy`, `policy_gradient_to_core` and `seed` (paper
+            defaults for 28 x 28 MNIST).
         core: The core network: `"rnn"` (the paper's rectifier RNN) or
             `"lstm"`. Default: `"rnn"`.
         reinforce_weight: Weight of the REINFORCE term. Default: `1.0`.
