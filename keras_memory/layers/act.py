@@ -5,18 +5,12 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
-from keras_memory.layers._utils.call_mean import CallMean
-from keras_memory.layers._utils.call_mean import LayerState
-from keras_memory.layers._utils.rnn_layer import call_over_all_steps
-from keras_memory.layers._utils.rnn_layer import check_rnn_flags
-from keras_memory.layers._utils.rnn_layer import check_timesteps
-from keras_memory.layers._utils.rnn_layer import mask_in_output_order
-from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
+from keras_memory.layers._utils.step_signal_rnn import StepSignalRNN
 from keras_memory.layers.act_cell import ACTCell
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class ACT(keras.layers.RNN):
+class ACT(StepSignalRNN):
     """An RNN over an `ACTCell`, with the ponder cost and the ponder time.
 
     Wraps `cell` (any Keras RNN cell) in an `ACTCell` and runs it. It adds
@@ -113,79 +107,30 @@ class ACT(keras.layers.RNN):
         )
         super().__init__(
             act_cell,
-            **check_rnn_flags(
-                return_sequences=return_sequences,
-                return_state=return_state,
-                go_backwards=go_backwards,
-                stateful=stateful,
-                unroll=unroll,
-            ),
+            metric_name="ponder_time",
+            return_signal=return_ponder,
+            rnn_flags={
+                "return_sequences": return_sequences,
+                "return_state": return_state,
+                "go_backwards": go_backwards,
+                "stateful": stateful,
+                "unroll": unroll,
+            },
             **kwargs,
         )
-        self.input_spec = keras.layers.InputSpec(ndim=3)
         self.ponder_cost = float(ponder_cost)
         self.return_ponder = bool(return_ponder)
-        self._ponder_counts = LayerState("ponder_time_counts")
-        self._seed_generators.append(self._ponder_counts)  # in `variables` only
-        self.ponder_time = CallMean(self._ponder_counts, name="ponder_time")
-
-    @property
-    def inner_cell(self):
-        """The wrapped cell `S`."""
-        return self.cell.cell
-
-    def reset_state(self):
-        # The wrapped cell's initial state need not be zeros.
-        reset_to_initial_state(self)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        check_timesteps(sequences)
-        # The cost and the metric need every step's ρ_t, whatever the user
-        # asked for, so run with sequences and states and select afterwards.
-        outputs, states = call_over_all_steps(
-            self, sequences, initial_state, mask, training
+        # ρ_t, (batch, timesteps), zero at padded steps (not pondered).
+        outputs, ponder, valid, states = self.split_signal(
+            sequences, initial_state, mask, training
         )
-        ponder = outputs[..., -1]  # ρ_t, (batch, timesteps)
-        outputs = outputs[..., :-1]
-        valid = mask_in_output_order(self, mask, ponder.dtype)
-        if valid is None:
-            valid = ops.ones_like(ponder)
-        ponder = ponder * valid  # padded steps repeat the last ρ_t: not pondered
         per_sequence = ops.sum(ops.cast(ponder, "float32"), axis=1)  # P(x)
         if self.ponder_cost > 0:
             self.add_loss(self.ponder_cost * ops.mean(per_sequence))
-        self.ponder_time.update_state(
-            ops.sum(per_sequence)
-            / ops.maximum(ops.sum(ops.cast(valid, "float32")), 1.0)
-        )
-
-        if not self.return_sequences:
-            # Keras' RNN carries the last valid output through padded steps.
-            outputs = outputs[:, -1]
-        result = [outputs]
-        if self.return_ponder:
-            result.append(ponder)
-        if self.return_state:
-            result.extend(states)
-        return result[0] if len(result) == 1 else result
-
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        batch, timesteps = sequences_shape[0], sequences_shape[1]
-        units = self.cell.output_size - 1
-        shapes = [(batch, timesteps, units) if self.return_sequences else (batch, units)]
-        if self.return_ponder:
-            shapes.append((batch, timesteps))
-        if self.return_state:
-            shapes.extend((batch, size) for size in self.cell.state_size)
-        return shapes[0] if len(shapes) == 1 else shapes
-
-    def compute_mask(self, _, mask):
-        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
-        output_mask = mask if self.return_sequences else None
-        extra = int(self.return_ponder) + (
-            len(self.cell.state_size) if self.return_state else 0
-        )
-        return [output_mask] + [None] * extra if extra else output_mask
+        self.record_mean(ops.sum(per_sequence), valid)
+        return self.select_outputs(outputs, ponder, states)
 
     def get_config(self):
         cell = self.cell
@@ -203,9 +148,7 @@ class ACT(keras.layers.RNN):
             ),
             "skip_inference_computation": cell.skip_inference_computation,
         }
-        base_config = keras.layers.RNN.get_config(self)
-        del base_config["cell"]
-        return {**base_config, **config}
+        return {**self.base_config(), **config}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -5,18 +5,12 @@ from keras import ops
 
 from keras_memory import validation
 from keras_memory.layers._utils import cell_wrapper
-from keras_memory.layers._utils.call_mean import CallMean
-from keras_memory.layers._utils.call_mean import LayerState
-from keras_memory.layers._utils.rnn_layer import call_over_all_steps
-from keras_memory.layers._utils.rnn_layer import check_rnn_flags
-from keras_memory.layers._utils.rnn_layer import check_timesteps
-from keras_memory.layers._utils.rnn_layer import mask_in_output_order
-from keras_memory.layers._utils.rnn_layer import reset_to_initial_state
+from keras_memory.layers._utils.step_signal_rnn import StepSignalRNN
 from keras_memory.layers.skip_rnn_cell import SkipRNNCell
 
 
 @keras.saving.register_keras_serializable(package="keras_memory")
-class SkipRNN(keras.layers.RNN):
+class SkipRNN(StepSignalRNN):
     """An RNN over a `SkipRNNCell`, with the budget loss and the update rate.
 
     Wraps `cell` (any Keras RNN cell) in a `SkipRNNCell` and runs it. It adds
@@ -110,80 +104,30 @@ class SkipRNN(keras.layers.RNN):
         )
         super().__init__(
             skip_cell,
-            **check_rnn_flags(
-                return_sequences=return_sequences,
-                return_state=return_state,
-                go_backwards=go_backwards,
-                stateful=stateful,
-                unroll=unroll,
-            ),
+            metric_name="update_rate",
+            return_signal=return_gates,
+            rnn_flags={
+                "return_sequences": return_sequences,
+                "return_state": return_state,
+                "go_backwards": go_backwards,
+                "stateful": stateful,
+                "unroll": unroll,
+            },
             **kwargs,
         )
-        self.input_spec = keras.layers.InputSpec(ndim=3)
         self.budget_weight = float(budget_weight)
         self.return_gates = bool(return_gates)
-        self._update_counts = LayerState("update_rate_counts")
-        self._seed_generators.append(self._update_counts)  # in `variables` only
-        self.update_rate = CallMean(self._update_counts, name="update_rate")
-
-    @property
-    def inner_cell(self):
-        """The wrapped cell `S`."""
-        return self.cell.cell
-
-    def reset_state(self):
-        # The wrapped cell's initial state need not be zeros.
-        reset_to_initial_state(self)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        check_timesteps(sequences)
-        # The loss and the metric need every step's gate, whatever the user
-        # asked for, so run with sequences and states and select afterwards.
-        outputs, states = call_over_all_steps(
-            self, sequences, initial_state, mask, training
+        # u_t, (batch, timesteps), zero at padded steps (not an update).
+        outputs, gates, valid, states = self.split_signal(
+            sequences, initial_state, mask, training
         )
-        return_sequences, return_state = self.return_sequences, self.return_state
-
-        gates = outputs[..., -1]  # u_t, (batch, timesteps)
-        outputs = outputs[..., :-1]
-        valid = mask_in_output_order(self, mask, gates.dtype)
-        if valid is None:
-            valid = ops.ones_like(gates)
-        gates = gates * valid  # padded steps repeat an output: not an update
         updates = ops.sum(ops.cast(gates, "float32"), axis=1)
         if self.budget_weight > 0:
             self.add_loss(self.budget_weight * ops.mean(updates))
-        self.update_rate.update_state(
-            ops.sum(updates) / ops.maximum(ops.sum(ops.cast(valid, "float32")), 1.0)
-        )
-
-        if not return_sequences:
-            # Keras' RNN carries the last valid output through padded steps.
-            outputs = outputs[:, -1]
-        result = [outputs]
-        if self.return_gates:
-            result.append(gates)
-        if return_state:
-            result.extend(states)
-        return result[0] if len(result) == 1 else result
-
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        batch, timesteps = sequences_shape[0], sequences_shape[1]
-        units = self.cell.output_size - 1
-        shapes = [(batch, timesteps, units) if self.return_sequences else (batch, units)]
-        if self.return_gates:
-            shapes.append((batch, timesteps))
-        if self.return_state:
-            shapes.extend((batch, size) for size in self.cell.state_size)
-        return shapes[0] if len(shapes) == 1 else shapes
-
-    def compute_mask(self, _, mask):
-        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
-        output_mask = mask if self.return_sequences else None
-        extra = int(self.return_gates) + (
-            len(self.cell.state_size) if self.return_state else 0
-        )
-        return [output_mask] + [None] * extra if extra else output_mask
+        self.record_mean(ops.sum(updates), valid)
+        return self.select_outputs(outputs, gates, states)
 
     def get_config(self):
         config = {
@@ -199,9 +143,7 @@ class SkipRNN(keras.layers.RNN):
                 self.cell.update_bias_initializer
             ),
         }
-        base_config = keras.layers.RNN.get_config(self)
-        del base_config["cell"]
-        return {**base_config, **config}
+        return {**self.base_config(), **config}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
