@@ -1,11 +1,10 @@
 """A recursive (tree-structured) network over a batch of trees."""
 
-import copy
-
 import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.layers._utils import cell_wrapper
 from keras_memory.layers._utils.time_loop import repeat_step
 
 
@@ -203,7 +202,7 @@ class TreeRNN(keras.layers.Layer):
 
     def get_config(self):
         config = {
-            "cell": keras.saving.serialize_keras_object(self.cell),
+            "cell": cell_wrapper.serialize_cell(self.cell),
             "max_levels": self.max_levels,
             "return_nodes": self.return_nodes,
         }
@@ -211,11 +210,5 @@ class TreeRNN(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        cell = config.pop("cell")
-        if isinstance(cell, dict):
-            cell = keras.saving.deserialize_keras_object(
-                copy.deepcopy(cell), custom_objects=custom_objects
-            )
+        cell, config = cell_wrapper.deserialize_cell(config, custom_objects)
         return cls(cell, **config)
-
