@@ -98,6 +98,8 @@ def main(argv=None):
     parser.add_argument("--max-ponder-steps", type=int, default=10)
     parser.add_argument("--updates", type=int, default=6000, help="Adam updates of batch 32")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--ponder-costs", default=",".join(f"{t:g}" for t in PONDER_COSTS),
+                        help="comma-separated time penalties of the ACT rows")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", help="save the ponder times of one held-out sequence "
                         "under the ACT model with the largest time penalty")
@@ -119,7 +121,8 @@ def main(argv=None):
     print("|---|---|---|" + "---|" * args.max_numbers + "---|")
     figure_ponder = None
     epochs = 10
-    for ponder_cost in (None, *PONDER_COSTS):
+    ponder_costs = [float(t) for t in args.ponder_costs.split(",")]
+    for ponder_cost in (None, *ponder_costs):
         keras.utils.set_random_seed(args.seed)
         model = build(args.max_numbers, args.digits, args.units, ponder_cost,
                       args.max_ponder_steps, args.learning_rate)
