@@ -216,11 +216,6 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         )
         return ops.sigmoid(ops.matmul(state, self.halting_kernel) + self.halting_bias)
 
-    def _run_inner_cell(self, inputs, inner_states, training):
-        output, new_states = self.cell(inputs, inner_states, training=training)
-        new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-        return output, new_states
-
     def call(self, inputs, states, training=False):
         # x_t in the compute dtype (integers too); strings refused.
         inputs = validation.cast_inputs(inputs, self.compute_dtype)
@@ -235,8 +230,8 @@ class ACTCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         def ponder(n, carry):
             # n = 0 .. M-1 is the paper's ponder step n + 1.
             previous, halting_sum, running, mean_output, means, remainder, steps = carry
-            output, updated = self._run_inner_cell(
-                self._with_flag(inputs, ops.equal(n, 0)), previous, training
+            output, updated = cell_wrapper.run_cell(
+                self.cell, self._with_flag(inputs, ops.equal(n, 0)), previous, training
             )  # y_t^n, s_t^n
             h = self._halting_probability(updated)
             crosses = ops.logical_or(

@@ -147,11 +147,6 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         state = ops.concatenate(list(inner_states), axis=-1)
         return ops.sigmoid(ops.matmul(state, self.update_kernel) + self.update_bias)
 
-    def _run_inner_cell(self, inputs, inner_states, training):
-        output, new_states = self.cell(inputs, inner_states, training=training)
-        new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-        return output, new_states
-
     def _blend(self, update, new_output, new_states, prev_output, inner_states):
         """u_t * new + (1 - u_t) * old, for the output and every state.
 
@@ -176,7 +171,9 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
 
         if training:
             update = straight_through_round(cumulative)  # u_t
-            new_output, new_states = self._run_inner_cell(inputs, inner_states, training)
+            new_output, new_states = cell_wrapper.run_cell(
+                self.cell, inputs, inner_states, training
+            )
             output, inner_states = self._blend(
                 update, new_output, new_states, prev_output, inner_states
             )
@@ -201,7 +198,7 @@ class SkipRNNCell(keras.layers.Layer, cell_wrapper.ForwardsDropoutHooks):
         is_update = ops.greater(update, 0.0)  # (batch, 1)
 
         def run():
-            new_output, new_states = self._run_inner_cell(inputs, inner_states, False)
+            new_output, new_states = cell_wrapper.run_cell(self.cell, inputs, inner_states, False)
             output = ops.where(is_update, new_output, prev_output)
             states = [ops.where(is_update, n, o) for n, o in zip(new_states, inner_states)]
             increment = ops.where(is_update, self._update_increment(states), prev_increment)

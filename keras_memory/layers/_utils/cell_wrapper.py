@@ -77,6 +77,14 @@ def initial_states(cell, batch_size):
     ]
 
 
+def run_cell(cell, inputs, states, training):
+    """One step of the wrapped `cell`: `(output, new states as a list)`."""
+    output, new_states = cell(inputs, states, training=training)
+    if not isinstance(new_states, (list, tuple)):
+        new_states = [new_states]
+    return output, list(new_states)
+
+
 def serialize_cell(cell):
     return keras.saving.serialize_keras_object(cell)
 
