@@ -32,6 +32,41 @@ def test_bucketed_dataset_covers_every_question_once():
     assert len(shuffled) == memn2n_babi.bucketed_steps(arrays, 8, (10, 20), shuffle=True)
 
 
+def _answers(dataset, count):
+    return [batch[1].numpy().tolist() for batch in dataset.take(count)]
+
+
+def test_repeated_bucketed_dataset_is_the_same_stream_for_every_iterator():
+    """`repeat=True`: the stream of `.repeat()`'s first iteration, endless,
+    and unchanged by an iterator read and dropped before (as Keras does
+    under a strategy), from `start` as well."""
+    examples = _generated(1, 30)
+    vocabulary = babi.build_vocabulary(examples)
+    story, question, answer = babi.vectorize(examples, vocabulary, memory_size=20)
+    arrays = babi.BabiArrays(story, question, answer, np.zeros_like(answer), story[..., 0] > 0)
+    steps = memn2n_babi.bucketed_steps(arrays, 4, (5, 10), shuffle=True)
+    count = 3 * steps  # three passes, each with its own shuffles
+    expected = _answers(
+        memn2n_babi.bucketed_dataset(arrays, 4, (5, 10), shuffle=True, seed=3).repeat(), count
+    )
+    assert expected[:steps] != expected[steps : 2 * steps]
+    endless = memn2n_babi.bucketed_dataset(arrays, 4, (5, 10), shuffle=True, seed=3, repeat=True)
+    next(iter(endless))  # a dropped iterator
+    assert _answers(endless, count) == expected
+    assert _answers(endless, count) == expected
+    resumed = memn2n_babi.bucketed_dataset(
+        arrays, 4, (5, 10), shuffle=True, seed=3, start=steps + 1, repeat=True
+    )
+    assert _answers(resumed, count - steps - 1) == expected[steps + 1 :]
+    one_pass = memn2n_babi.bucketed_dataset(arrays, 4, (5, 10), shuffle=True, seed=3)
+    next(iter(one_pass))
+    # Without `repeat`, every iteration is the next pass: the dropped
+    # iterator drew the first.
+    assert _answers(one_pass, steps) == expected[steps : 2 * steps]
+    with pytest.raises(ValueError, match="repeat"):
+        memn2n_babi.bucketed_dataset(arrays, repeat="yes")
+
+
 def test_train_babi_writes_weights_vocabulary_and_metadata(tmp_path):
     babi.write_babi_files(tmp_path / "data", tasks=(1,), num_stories=40)
     output = tmp_path / "out" / "babi.weights.h5"

@@ -237,7 +237,13 @@ def bucketed_steps(arrays, batch_size=BATCH_SIZE, buckets=BUCKET_SENTENCES, shuf
 
 
 def bucketed_dataset(
-    arrays, batch_size=BATCH_SIZE, buckets=BUCKET_SENTENCES, shuffle=False, seed=0, start=0
+    arrays,
+    batch_size=BATCH_SIZE,
+    buckets=BUCKET_SENTENCES,
+    shuffle=False,
+    seed=0,
+    start=0,
+    repeat=False,
 ):
     """A `tf.data.Dataset` of `BabiArrays` batches cut to a few story lengths.
 
@@ -258,21 +264,33 @@ def bucketed_dataset(
     stream from 0. A run resumed from a backup at epoch `e` starts at
     `e * bucketed_steps(...)`.
 
+    With `repeat=True` the dataset is endless, pass after pass, and every
+    iterator of it yields the same stream from `start`: the one that
+    `bucketed_dataset(...).repeat()` yields on its first iteration. Use it
+    for `fit` with `steps_per_epoch`: the stream then does not depend on how
+    many iterators were made before. Under a `tf.distribute` strategy,
+    Keras 3.15 reads one batch from an iterator that it drops
+    (`_maybe_symbolic_build`) before training starts; a one-pass dataset
+    would begin training at its second pass, with other shuffles than on
+    one device.
+
     Returns:
         A dataset of `({"story": (B, S_b, W), "question": (B, W)}, answer)`
-        batches, `bucketed_steps` of them a pass; a new pass (with new
-        shuffles) starts when it is iterated again or repeated.
+        batches, `bucketed_steps` of them a pass; without `repeat`, a new
+        pass (with new shuffles) starts whenever the dataset is iterated
+        again or repeated.
     """
     import tensorflow as tf
 
     batch_size = validation.check_positive_int("batch_size", batch_size)
     shuffle = validation.check_bool("shuffle", shuffle)
     start = validation.check_int_at_least("start", start, 0)
-    rng = np.random.default_rng(seed)
+    repeat = validation.check_bool("repeat", repeat)
+    shared_rng = np.random.default_rng(seed)
     groups = _bucket_groups(arrays, buckets)
     to_skip = [start]  # batches the first pass skips; later passes skip none
 
-    def pass_order():
+    def pass_order(rng):
         order = []
         for limit, rows in groups:
             if shuffle:
@@ -287,15 +305,22 @@ def bucketed_dataset(
         return order
 
     def batches():
-        skip, to_skip[0] = to_skip[0], 0
-        order = pass_order()
+        if repeat:  # every iterator: its own generator, from `start`
+            rng, skip = np.random.default_rng(seed), start
+        else:  # one generator for all passes; only the first skips
+            rng, (skip, to_skip[0]) = shared_rng, (to_skip[0], 0)
+        order = pass_order(rng)
         # Every pass draws from one generator: skipped passes are drawn too.
         while order and skip >= len(order):
             skip -= len(order)
-            order = pass_order()
-        for limit, rows in order[skip:]:
-            inputs = {"story": arrays.story[rows, :limit], "question": arrays.question[rows]}
-            yield inputs, arrays.answer[rows]
+            order = pass_order(rng)
+        while order:
+            for limit, rows in order[skip:]:
+                inputs = {"story": arrays.story[rows, :limit], "question": arrays.question[rows]}
+                yield inputs, arrays.answer[rows]
+            if not repeat:
+                return
+            skip, order = 0, pass_order(rng)
 
     signature = (
         {
@@ -459,8 +484,8 @@ def train_babi(
     history = model.fit(
         bucketed_dataset(
             data.train, batch_size, shuffle=True, seed=seed,
-            start=first_epoch * steps_per_epoch,
-        ).repeat(),
+            start=first_epoch * steps_per_epoch, repeat=True,
+        ),
         steps_per_epoch=steps_per_epoch,
         epochs=epochs,
         validation_data=bucketed_dataset(data.validation, 256).repeat(),
