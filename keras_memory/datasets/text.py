@@ -295,6 +295,8 @@ def seq2seq_dataset(
     shuffle=True,
     seed=0,
     drop_remainder=False,
+    start=0,
+    repeat=False,
 ):
     """A bucketed teacher-forcing `tf.data.Dataset` of string pairs.
 
@@ -313,6 +315,18 @@ def seq2seq_dataset(
     batches with the seed `(seed, e)`: repeatable and reshuffled at every
     epoch (`dataset.repeat()` or several epochs of `fit`).
 
+    With `start`, the first pass begins at batch `start` of the stream of
+    passes: pass `start // P` (`P` batches a pass), from its batch
+    `start % P`, so that a run resumed from a backup at epoch `e` starts at
+    `e * P`. With `repeat=True` the dataset is endless, pass after pass, and
+    every iterator of it yields the same stream from `start` (the one that
+    `.repeat()` yields on its first iteration): use it for `fit` with
+    `steps_per_epoch`. Under a `tf.distribute` strategy Keras 3.15 reads a
+    batch from an iterator that it drops before training
+    (`_maybe_symbolic_build`); a one-pass dataset counts that iterator as
+    a pass, and training would begin at pass 1, with other shuffles than
+    on one device.
+
     Args:
         sources, targets: Lists of strings of the same length.
         vocabulary: A `CharacterVocabulary`.
@@ -324,10 +338,14 @@ def seq2seq_dataset(
         seed: Non-negative integer. Default: `0`.
         drop_remainder: Whether to drop each bucket pair's partial batch
             (fixed batch size). Default: `False`.
+        start: Non-negative integer, the first batch of the stream of
+            passes. Default: `0`.
+        repeat: Whether the dataset is endless. Default: `False`.
 
     Returns:
         A `tf.data.Dataset` of `((source_ids, decoder_input_ids),
-        target_ids)`, int32 `(B, S)`, `(B, T)`, `(B, T)`.
+        target_ids)`, int32 `(B, S)`, `(B, T)`, `(B, T)`; endless with
+        `repeat` (its cardinality `tf.data.INFINITE_CARDINALITY`).
     """
     import tensorflow as tf
 
@@ -337,6 +355,8 @@ def seq2seq_dataset(
     shuffle = validation.check_bool("shuffle", shuffle)
     seed = validation.check_seed(seed)
     drop_remainder = validation.check_bool("drop_remainder", drop_remainder)
+    start = validation.check_int_at_least("start", start, 0)
+    repeat = validation.check_bool("repeat", repeat)
     if not isinstance(vocabulary, CharacterVocabulary):
         raise validation.invalid_argument("vocabulary", "a `CharacterVocabulary`", vocabulary)
     sources = _check_strings("sources", sources)
@@ -358,27 +378,57 @@ def seq2seq_dataset(
         encoded[key] = teacher_forcing_arrays(
             [sources[i] for i in indices], [targets[i] for i in indices], vocabulary, *key
         )
-    epoch = [0]
+    # Every pass has the same number of batches; pass `e` is drawn from the
+    # seed `(seed, e)` alone, so a pass is skipped without drawing it.
+    batches_per_pass = sum(
+        len(target_ids) // batch_size if drop_remainder else -(-len(target_ids) // batch_size)
+        for _, target_ids in encoded.values()
+    )
+    if repeat and not batches_per_pass:
+        raise validation.invalid_argument(
+            "repeat",
+            f"False when a pass has no batch ({len(sources)} pairs, batch_size "
+            f"{batch_size}, drop_remainder=True)",
+            repeat,
+        )
+    first = divmod(start, batches_per_pass) if batches_per_pass else (0, 0)
+    next_pass = [first[0]]  # without `repeat`: the pass the next iteration yields
 
-    def batches():
-        rng = np.random.default_rng((seed, epoch[0]))
-        epoch[0] += 1
+    def one_pass(index):
+        rng = np.random.default_rng((seed, index))
         plan = []
         for key, ((source_ids, decoder_input_ids), target_ids) in encoded.items():
             count = len(target_ids)
             order = rng.permutation(count) if shuffle else np.arange(count)
             stop = count - count % batch_size if drop_remainder else count
-            for start in range(0, stop, batch_size):
-                rows = order[start : start + batch_size]
-                plan.append(((source_ids[rows], decoder_input_ids[rows]), target_ids[rows]))
+            for begin in range(0, stop, batch_size):
+                plan.append((key, order[begin : begin + batch_size]))
         if shuffle:
             plan = [plan[i] for i in rng.permutation(len(plan))]
-        yield from plan
+        return plan
+
+    def batch(key, rows):
+        (source_ids, decoder_input_ids), target_ids = encoded[key]
+        return (source_ids[rows], decoder_input_ids[rows]), target_ids[rows]
+
+    def batches():
+        if repeat:  # every iterator: the whole stream from `start`
+            index, skip = first
+            while True:
+                for key, rows in one_pass(index)[skip:]:
+                    yield batch(key, rows)
+                index, skip = index + 1, 0
+        else:  # one pass an iteration; only the first skips
+            index = next_pass[0]
+            skip = first[1] if index == first[0] else 0
+            next_pass[0] += 1
+            for key, rows in one_pass(index)[skip:]:
+                yield batch(key, rows)
 
     batch_dim = batch_size if drop_remainder else None
     single = len(encoded) == 1
     source_dim, target_dim = next(iter(encoded)) if single else (None, None)
-    return tf.data.Dataset.from_generator(
+    dataset = tf.data.Dataset.from_generator(
         batches,
         output_signature=(
             (
@@ -388,3 +438,8 @@ def seq2seq_dataset(
             tf.TensorSpec((batch_dim, target_dim), tf.int32),
         ),
     )
+    if repeat:
+        dataset = dataset.apply(
+            tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY)
+        )
+    return dataset

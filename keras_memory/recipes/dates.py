@@ -45,11 +45,6 @@ def train(options):
     from keras_memory.recipes import EpochCheckpoint
     from keras_memory.recipes import checkpoint_path
 
-    if getattr(options, "backup_dir", None) is not None:
-        raise ValueError(
-            "Received an invalid value for argument `--backup-dir`: recipe "
-            f"'dates' cannot resume from a backup, got {str(options.backup_dir)!r}."
-        )
     output = _check_output(options.output)
     epochs = options.epochs or training.EPOCHS
     seed = options.seed
@@ -59,7 +54,13 @@ def train(options):
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = EpochCheckpoint(checkpoint_path(output))
     history = training.train_dates(
-        model, epochs=epochs, seed=seed, verbose=1, callbacks=[checkpoint]
+        model,
+        epochs=epochs,
+        seed=seed,
+        verbose=1,
+        callbacks=[checkpoint],
+        # --backup-dir: a backup every epoch; the same command resumes.
+        backup_dir=getattr(options, "backup_dir", None),
     )
     save_weights_atomically(model, output)
     dates.date_vocabulary().save(output.with_name("vocabulary.json"))

@@ -146,3 +146,42 @@ def test_bad_arguments(vocabulary):
         dataset, "target_buckets", (1,), ["a"], ["a"], vocabulary, 2, (8,), (1,)
     )
     assert_invalid_argument(dataset, "vocabulary", "abc", ["a"], ["a"], "abc", 2)
+
+
+def test_seq2seq_dataset_starts_at_the_batch_asked_and_repeats_for_every_iterator():
+    vocabulary = CharacterVocabulary(list("0123456789"))
+    rng = np.random.default_rng(1)
+    sources = ["".join(map(str, rng.integers(0, 10, n))) for n in rng.integers(1, 20, 30)]
+    targets = [s[::-1] for s in sources]
+
+    def decoded(dataset, count):
+        return [vocabulary.decode(t) for _, t in dataset.take(count).as_numpy_iterator()]
+
+    def dataset(**kwargs):
+        return text.seq2seq_dataset(sources, targets, vocabulary, 4, (8, 24), (8, 24), **kwargs)
+
+    steps = len(list(dataset()))  # the batches of a pass
+    full = decoded(dataset().repeat(), 3 * steps)
+    assert full[:steps] != full[steps : 2 * steps]  # a new shuffle every pass
+    endless = dataset(repeat=True)
+    assert int(endless.cardinality()) == -1  # tf.data.INFINITE_CARDINALITY
+    # Every iterator of the endless stream starts at its beginning: an
+    # iterator made and dropped first (as Keras does under a strategy)
+    # changes nothing, where it moves a one-pass dataset to its next pass.
+    next(iter(endless))
+    assert decoded(endless, 3 * steps) == full
+    one_pass = dataset()
+    next(iter(one_pass))
+    assert decoded(one_pass, steps) == full[steps : 2 * steps]
+    # `start`: into the second pass, whole passes skipped, and without repeat.
+    assert decoded(dataset(repeat=True, start=steps + 1), steps) == full[steps + 1 : 2 * steps + 1]
+    assert decoded(dataset(repeat=True, start=2 * steps), steps) == full[2 * steps :]
+    skipped = dataset(start=steps + 1)
+    assert decoded(skipped, steps) == full[steps + 1 : 2 * steps]
+    assert decoded(skipped, steps) == full[2 * steps :]  # the next pass is whole
+    with pytest.raises(ValueError, match="argument `start`.*-1"):
+        dataset(start=-1)
+    with pytest.raises(ValueError, match="argument `repeat`.*1"):
+        dataset(repeat=1)
+    with pytest.raises(ValueError, match="argument `repeat`, expected False when a pass"):
+        text.seq2seq_dataset(["1"], ["1"], vocabulary, 4, repeat=True, drop_remainder=True)

@@ -3,7 +3,7 @@
 Each function trains from a fixed seed in `workdir` with `backup_dir` (or
 none) and the extra callbacks, and returns `(model, record)`; `record` is
 JSON. They go through the applications' own training functions
-(`train_copy`, `train_babi`), whose resuming is under test.
+(`train_copy`, `train_babi`, `train_dates`), whose resuming is under test.
 """
 
 import pathlib
@@ -116,3 +116,27 @@ def babi_run(workdir, backup_dir, callbacks):
         "validation_errors": {str(k): v for k, v in result["validation_errors"].items()},
     }
     return result["model"], record
+
+
+def dates_run(workdir, backup_dir, callbacks, seed=0):
+    """3 epochs of 3 batches of 8 generated dates, a tiny encoder-decoder.
+
+    `compile_for_dates` with the cosine decay over the run (its step must
+    come back with the optimizer), `train_dates` with validation.
+    """
+    from keras_memory.applications.seq2seq import training as dates_training
+
+    keras.utils.set_random_seed(0)
+    architecture = {"embedding_dim": 4, "encoder_units": 4, "decoder_units": 4,
+                    "attention_units": 4, "cell": "gru"}
+    model = dates_training.compile_for_dates(
+        dates_training.build_date_model(architecture=architecture),
+        learning_rate=1e-2, decay_steps=9, jit_compile=False,
+    )
+    first = FirstEpoch()
+    history = dates_training.train_dates(
+        model, epochs=3, num_examples=24, batch_size=8, seed=seed,
+        validation_examples=8, verbose=0, callbacks=[first, *callbacks],
+        backup_dir=backup_dir,
+    )
+    return model, {"history": history.history, "first_epoch": first.first_epoch}

@@ -207,6 +207,28 @@ def test_ntm_copy_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_pat
         assert got["mean_bit_errors"] == pytest.approx(expected["mean_bit_errors"], abs=1e-6)
 
 
+def test_dates_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    # `train_dates` (epochs of 3 batches, 9 in all) stopped after its 5th
+    # batch, then called again as a new process would.
+    import resumable_runs
+
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        resumable_runs.dates_run(tmp_path, backup_dir, [StopAfter(5)])
+    assert backup_epoch_of(backup_dir) == 1
+    with pytest.raises(ValueError, match=r"another run.*'seed'"):
+        resumable_runs.dates_run(tmp_path, backup_dir, [], seed=3)
+    counter = StopAfter(0)
+    model, record = resumable_runs.dates_run(tmp_path, backup_dir, [counter])
+    assert (record["first_epoch"], counter.seen) == (1, 6)
+    assert not (tmp_path / "backup").exists()
+    reference_model, reference = resumable_runs.dates_run(tmp_path, None, [])
+    assert int(model.optimizer.iterations) == int(reference_model.optimizer.iterations) == 9
+    assert_same_weights(model.get_weights(), reference_model.get_weights())
+    for key in ("loss", "val_loss"):  # the whole run's logs, restored epoch included
+        np.testing.assert_allclose(record["history"][key], reference["history"][key], rtol=1e-5)
+
+
 # === The streams resume at the right batch ===
 
 

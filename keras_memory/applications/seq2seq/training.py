@@ -27,6 +27,8 @@ from keras_memory import validation
 from keras_memory.applications.seq2seq.model import DECODER_INPUT
 from keras_memory.applications.seq2seq.model import SOURCE_INPUT
 from keras_memory.applications.seq2seq.model import AttentionSeq2Seq
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
 from keras_memory.datasets import dates
 from keras_memory.datasets.text import seq2seq_dataset
 
@@ -119,11 +121,17 @@ def compile_for_dates(
     return model
 
 
-def date_dataset(examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabulary=None):
+def date_dataset(
+    examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabulary=None, start=0, repeat=False
+):
     """The teacher-forcing `tf.data.Dataset` of `DateExamples`, one shape bucket.
 
     Batches are `({"source_ids": (B, 32), "decoder_input_ids": (B, 11)},
     target_ids (B, 11))`, reshuffled at every pass (seed `(seed, pass)`).
+    `start` and `repeat` are `seq2seq_dataset`'s: the endless stream from
+    batch `start`, the same for every iterator, is what `train_dates` fits
+    on (with `steps_per_epoch`), so that a resumed run and a run under a
+    `tf.distribute` strategy see one device's batches.
     """
     import tensorflow as tf
 
@@ -137,6 +145,8 @@ def date_dataset(examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabula
         target_buckets=(TARGET_LENGTH,),
         shuffle=shuffle,
         seed=seed,
+        start=start,
+        repeat=repeat,
     )
     dataset = dataset.map(
         lambda inputs, targets: ({SOURCE_INPUT: inputs[0], DECODER_INPUT: inputs[1]}, targets)
@@ -144,8 +154,10 @@ def date_dataset(examples, batch_size=BATCH_SIZE, shuffle=True, seed=0, vocabula
     # One bucket: ceil(N / B) batches. A known cardinality lets Keras end an
     # epoch without a call past the data (which advanced the optimizer's
     # step counter on TF 2.21 / Keras 3.15).
-    batches = -(-len(examples.sources) // batch_size)
-    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
+    if not repeat:
+        batches = -(-len(examples.sources) // batch_size)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    return dataset.prefetch(2)
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -176,6 +188,7 @@ def train_dates(
     validation_examples=1000,
     verbose=1,
     callbacks=(),
+    backup_dir=None,
 ):
     """Trains a compiled date model for `epochs` passes over generated dates.
 
@@ -197,11 +210,21 @@ def train_dates(
         validation_examples: Non-negative integer; `0` for no validation.
             Default: `1000`.
         verbose: 0 or 1; 1 prints a line per epoch. Default: `1`.
-        callbacks: More Keras callbacks.
+        callbacks: More Keras callbacks; those with `backup_state` are
+            backed up with the run.
+        backup_dir: Optional folder of a `BackupAndResume` backup, written
+            at the end of every epoch. When it holds a backup of the same
+            run (the same arguments), training resumes there: the weights,
+            the optimizer (its step, so the cosine schedule too) and the
+            shuffled stream at the first batch of the epoch that follows,
+            so that the run ends with the weights of a run never stopped.
+            Another run's backup is refused (ValueError). The backup is
+            deleted when training ends. Default: `None`.
 
     Returns:
         The Keras `History` (`history.history["loss"]` per epoch, and
-        `"val_loss"` with validation), with `history.seconds`, the wall time.
+        `"val_loss"` with validation; every epoch of a resumed run), with
+        `history.seconds`, the wall time of this call.
 
     Example:
 
@@ -223,7 +246,27 @@ def train_dates(
         "validation_examples", validation_examples, 0
     )
     examples = dates.date_normalization(num_examples, seed=seed, split="train")
-    dataset = date_dataset(examples, batch_size, seed=seed)
+    steps_per_epoch = -(-num_examples // batch_size)
+    fit_callbacks = [EpochLog(verbose), *callbacks]
+    backup, first_epoch = None, 0
+    if backup_dir is not None:
+        run = {
+            "training": "train_dates",
+            "epochs": epochs,
+            "num_examples": num_examples,
+            "batch_size": batch_size,
+            "seed": seed,
+            "validation_examples": validation_examples,
+            "parameters": int(model.count_params()),
+        }
+        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
+        # Last: the epoch's backup holds the others' end-of-epoch state.
+        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
+        fit_callbacks.append(backup)
+        first_epoch = backup_epoch(backup_dir)
+    dataset = date_dataset(
+        examples, batch_size, seed=seed, start=first_epoch * steps_per_epoch, repeat=True
+    )
     validation_data = None
     if validation_examples:
         held_out = dates.date_normalization(
@@ -233,10 +276,14 @@ def train_dates(
     start = time.time()
     history = model.fit(
         dataset,
+        steps_per_epoch=steps_per_epoch,
         epochs=epochs,
         validation_data=validation_data,
+        shuffle=False,  # the stream shuffles every pass itself
         verbose=0,
-        callbacks=[EpochLog(verbose), *callbacks],
+        callbacks=fit_callbacks,
     )
+    if backup is not None:  # a resumed run's History has its own epochs only
+        history.history = backup.history
     history.seconds = time.time() - start
     return history
