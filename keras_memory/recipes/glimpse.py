@@ -52,11 +52,6 @@ def train(options):
     """`keras-memory train glimpse`: trains, saves, reports the validation error."""
     from keras_memory.applications.glimpse import training
 
-    if getattr(options, "backup_dir", None) is not None:
-        raise ValueError(
-            "Received an invalid value for argument `--backup-dir`: recipe "
-            f"'glimpse' cannot resume from a backup, got {str(options.backup_dir)!r}."
-        )
     directory = _check_data(options.data, "train")
     setup = _setup(options)
     output = pathlib.Path(options.output or f"glimpse_mnist/{setup}.weights.h5")
@@ -77,6 +72,8 @@ def train(options):
         monte_carlo_samples=MONTE_CARLO_SAMPLES,
         verbose=2,
         command=_command(directory, setup, epochs, output, options),
+        # --backup-dir: a backup every epoch; the same command resumes.
+        backup_dir=getattr(options, "backup_dir", None),
     )
     errors = metadata["validation"]
     rows = [

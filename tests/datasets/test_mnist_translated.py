@@ -79,6 +79,9 @@ def test_digit_canvases_draw_new_placements_every_epoch_and_repeat_by_seed():
     assert not np.array_equal(first, second)
     again = DigitCanvases(DIGITS, LABELS, batch_size=2, canvas_size=40, seed=4)
     np.testing.assert_array_equal(np.concatenate([again[i][0] for i in range(3)]), first)
+    # A resumed run starts at its epoch: the placements of epoch 1 above.
+    resumed = DigitCanvases(DIGITS, LABELS, batch_size=2, canvas_size=40, seed=4, epoch=1)
+    np.testing.assert_array_equal(np.concatenate([resumed[i][0] for i in range(3)]), second)
 
 
 def test_digit_canvases_feed_fit():
@@ -103,6 +106,7 @@ def test_digit_canvases_feed_fit():
         ({"clutter_size": 0}, "clutter_size"),
         ({"clutter_size": 29}, "clutter_size"),
         ({"seed": -1}, "seed"),
+        ({"epoch": -1}, "epoch"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, argument):

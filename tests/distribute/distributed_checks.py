@@ -574,6 +574,40 @@ def babi_recipe(strategy, directory):
     }
 
 
+def dates_recipe(strategy):
+    """`train_dates` for 2 epochs of 4 batches of 4 generated dates, validated.
+
+    A small encoder-decoder of the recipe's kind (Luong attention, input
+    feeding, the dense bridge), `compile_for_dates` with the cosine decay,
+    XLA off (`_keras_jit_error`) and clipping off (see `babi_recipe`).
+    """
+    import keras
+
+    from keras_memory.applications.seq2seq import training
+
+    keras.utils.set_random_seed(3)
+    architecture = {**training.ARCHITECTURE, "embedding_dim": 8, "encoder_units": 8,
+                    "decoder_units": 8, "attention_units": 8}
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = training.compile_for_dates(
+            training.build_date_model(architecture=architecture),
+            learning_rate=1e-2, clipnorm=1e6, decay_steps=8, jit_compile=False,
+        )
+        initial = model.get_weights()
+        history = training.train_dates(
+            model, epochs=2, num_examples=4 * GLOBAL_BATCH, batch_size=GLOBAL_BATCH,
+            validation_examples=2 * GLOBAL_BATCH, verbose=0,
+        )
+    return {
+        "initial": [w.tolist() for w in initial],
+        "weights": [w.tolist() for w in model.get_weights()],
+        "loss": history.history["loss"],
+        "val_loss": history.history["val_loss"],
+        "steps": int(model.optimizer.iterations.numpy()),
+    }
+
+
 def run_recipes(strategy, results):
     import tempfile
 
@@ -588,6 +622,8 @@ def run_recipes(strategy, results):
     babi.write_babi_files(directory, tasks=(1,), num_stories=16, seed=0)
     for key, where in (("one_device", None), ("mirrored", strategy)):
         _record(results, f"babi/{key}", lambda: babi_recipe(where, directory))
+    for key, where in (("one_device", None), ("mirrored", strategy)):
+        _record(results, f"dates/{key}", lambda: dates_recipe(where))
     _record(results, "skip_rnn_reductions", lambda: skip_rnn_reductions(strategy))
 
 

@@ -3,7 +3,8 @@
 Each function trains from a fixed seed in `workdir` with `backup_dir` (or
 none) and the extra callbacks, and returns `(model, record)`; `record` is
 JSON. They go through the applications' own training functions
-(`train_copy`, `train_babi`, `train_dates`), whose resuming is under test.
+(`train_copy`, `train_babi`, `train_dates`, `train_on_mnist`), whose
+resuming is under test.
 """
 
 import pathlib
@@ -140,3 +141,37 @@ def dates_run(workdir, backup_dir, callbacks, seed=0):
         backup_dir=backup_dir,
     )
     return model, {"history": history.history, "first_epoch": first.first_epoch}
+
+
+def write_mnist(workdir):
+    """1,100 random "digits" as IDX files (100 per class go to validation), once."""
+    import numpy as np
+
+    from keras_memory.datasets import mnist
+
+    data = pathlib.Path(workdir) / "mnist"
+    if not data.is_dir():
+        data.mkdir()
+        rng = np.random.default_rng(0)
+        mnist.write_idx(data / "train-images-idx3-ubyte",
+                        rng.integers(0, 256, (1100, 28, 28), dtype="uint8"))
+        mnist.write_idx(data / "train-labels-idx1-ubyte",
+                        np.repeat(np.arange(10, dtype="uint8"), 110))
+    return data
+
+
+def glimpse_run(workdir, backup_dir, callbacks, seed=0):
+    """3 epochs of `train_on_mnist` on 100 training digits, batches of 32.
+
+    Epochs of 4 batches (the last of 4 digits), new placements every epoch,
+    the sampled glimpse locations (a `SeedGenerator`), Adam's cosine decay.
+    """
+    from keras_memory.applications.glimpse import training as glimpse_training
+
+    first = FirstEpoch()
+    model, metadata = glimpse_training.train_on_mnist(
+        write_mnist(workdir), "mnist_28x28", epochs=3, seed=seed, batch_size=32,
+        jit_compile=False, monte_carlo_samples=1, callbacks=[first, *callbacks],
+        backup_dir=backup_dir,
+    )
+    return model, {"metadata": metadata, "first_epoch": first.first_epoch}

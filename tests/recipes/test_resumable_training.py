@@ -229,6 +229,30 @@ def test_dates_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
         np.testing.assert_allclose(record["history"][key], reference["history"][key], rtol=1e-5)
 
 
+def test_glimpse_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    # `train_on_mnist` (epochs of 4 batches, 12 in all) stopped after its
+    # 6th batch: the resumed epochs draw the placements and the glimpse
+    # locations of the run never stopped.
+    import resumable_runs
+
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        resumable_runs.glimpse_run(tmp_path, backup_dir, [StopAfter(6)])
+    assert backup_epoch_of(backup_dir) == 1
+    with pytest.raises(ValueError, match=r"another run.*'seed'"):
+        resumable_runs.glimpse_run(tmp_path, backup_dir, [], seed=3)
+    counter = StopAfter(0)
+    model, record = resumable_runs.glimpse_run(tmp_path, backup_dir, [counter])
+    assert (record["first_epoch"], counter.seen) == (1, 8)
+    assert not (tmp_path / "backup").exists()
+    reference_model, reference = resumable_runs.glimpse_run(tmp_path, None, [])
+    assert_same_weights(model.get_weights(), reference_model.get_weights())
+    resumed, uninterrupted = record["metadata"], reference["metadata"]
+    assert resumed["training"]["resumed_at_epoch"] == 1
+    assert resumed["training"]["loss_first_last"] == uninterrupted["training"]["loss_first_last"]
+    assert resumed["validation"] == uninterrupted["validation"]
+
+
 # === The streams resume at the right batch ===
 
 

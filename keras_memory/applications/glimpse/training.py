@@ -4,6 +4,8 @@ import keras
 import numpy as np
 
 from keras_memory import validation
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
 
 # Adam at 1e-3 as in the PyTorch reference (the paper used SGD with momentum).
 LEARNING_RATE = 1e-3
@@ -128,6 +130,7 @@ def train_on_mnist(
     callbacks=None,
     verbose=0,
     command=None,
+    backup_dir=None,
 ):
     """Trains `paper_classifier(setup)` on a directory of MNIST IDX files.
 
@@ -154,6 +157,13 @@ def train_on_mnist(
         callbacks: Extra Keras callbacks.
         verbose: Passed to `fit`.
         command: The command line recorded in the metadata.
+        backup_dir: Optional folder of a `BackupAndResume` backup, written
+            at the end of every epoch. When it holds a backup of the same
+            run, training resumes there (the weights, Adam and its schedule,
+            the glimpse sampler's seed, the placements of the next epoch),
+            so that the run ends with the weights of one never stopped;
+            another run's backup is refused. Deleted when training ends.
+            Default: `None`.
 
     Returns:
         `(model, metadata)`: the trained `GlimpseClassifier` and the dict
@@ -172,6 +182,23 @@ def train_on_mnist(
     images, labels = mnist.load_mnist_directory(directory, "train")
     (train_images, train_labels), (val_images, val_labels) = mnist.split_validation(images, labels)
     canvas_size, num_clutter = SETUP_CANVASES[setup]
+    callbacks = list(callbacks or ())
+    backup, first_epoch = None, 0
+    if backup_dir is not None:
+        run = {
+            "training": "train_on_mnist",
+            "setup": setup,
+            "epochs": epochs,
+            "seed": seed,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "digits": len(train_images),
+        }
+        stateful = [c for c in callbacks if hasattr(c, "backup_state")]
+        # Last: the epoch's backup holds the others' end-of-epoch state.
+        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
+        callbacks.append(backup)
+        first_epoch = backup_epoch(backup_dir)
     data = mnist.DigitCanvases(
         train_images,
         train_labels,
@@ -179,6 +206,7 @@ def train_on_mnist(
         canvas_size=canvas_size,
         num_clutter=num_clutter,
         seed=seed,
+        epoch=first_epoch,
     )
     val_canvases, val_labels = setup_canvases(val_images, val_labels, setup)
     keras.utils.set_random_seed(seed)
@@ -196,6 +224,10 @@ def train_on_mnist(
         epochs=epochs,
         validation_data=(val_canvases, val_labels),
         validation_freq=max(1, epochs // 10),
+        # `DigitCanvases` orders the digits of epoch `e` from `(seed, e)`;
+        # Keras's own shuffle of the batches would draw from Python's global
+        # generator, which a resumed run does not restore.
+        shuffle=False,
         callbacks=callbacks,
         verbose=verbose,
     )
@@ -204,7 +236,8 @@ def train_on_mnist(
     sampled = evaluation.error_rate(
         model, val_canvases, val_labels, monte_carlo_samples=monte_carlo_samples
     )
-    loss = history.history["loss"]
+    # A resumed run's History has its own epochs only; the backup has all.
+    loss = (backup.history if backup is not None else history.history)["loss"]
     metadata = {
         "application": "GlimpseClassifier",
         "setup": setup,
@@ -235,7 +268,8 @@ def train_on_mnist(
             ),
             "jit_compile": bool(jit_compile),
             "loss_first_last": [round(loss[0], 4), round(loss[-1], 4)],
-            "wall_seconds": round(wall_seconds, 1),
+            "wall_seconds": round(wall_seconds, 1),  # of this call (a resumed run: its part)
+            "resumed_at_epoch": first_epoch if backup is not None else None,
             "keras_version": keras.__version__,
             "backend": keras.backend.backend(),
         },

@@ -142,6 +142,9 @@ class DigitCanvases(keras.utils.PyDataset):
             (`num_clutter=0`: translated digits).
         seed: Non-negative integer.
         shuffle: Whether the order of the digits changes every epoch too.
+        epoch: Non-negative integer, the epoch the first pass draws: a run
+            resumed from a backup at epoch `e` sees the placements of the
+            run never stopped with `epoch=e`. Default: `0`.
         **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
     """
 
@@ -155,6 +158,7 @@ class DigitCanvases(keras.utils.PyDataset):
         clutter_size=8,
         seed=0,
         shuffle=True,
+        epoch=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -167,7 +171,7 @@ class DigitCanvases(keras.utils.PyDataset):
         self.clutter_size = clutter_size
         self.seed = validation.check_seed(seed)
         self.shuffle = validation.check_bool("shuffle", shuffle)
-        self.epoch = 0
+        self.epoch = validation.check_int_at_least("epoch", epoch, 0)
         self._make_epoch()
 
     def _make_epoch(self):
