@@ -106,7 +106,6 @@ def test_digit_canvases_feed_fit():
         ({"clutter_size": 0}, "clutter_size"),
         ({"clutter_size": 29}, "clutter_size"),
         ({"seed": -1}, "seed"),
-        ({"epoch": -1}, "epoch"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, argument):
@@ -123,3 +122,5 @@ def test_bad_digits_are_named():
         translated_mnist(DIGITS, LABELS[:2])
     with pytest.raises(ValueError, match="argument `batch_size`"):
         DigitCanvases(DIGITS, LABELS, batch_size=0)
+    with pytest.raises(ValueError, match="argument `epoch`.*-1"):
+        DigitCanvases(DIGITS, LABELS, epoch=-1)
