@@ -72,6 +72,8 @@ from keras_memory.datasets.sequence_generation import normalized_mse
 from keras_memory.datasets.sequence_generation import sequence_generation
 from keras_memory.datasets.sequence_generation import waveform
 from keras_memory.datasets.shapes_vqa import shapes_vqa
+from keras_memory.datasets.shuffled_arrays import shuffled_array_batches
+from keras_memory.datasets.shuffled_arrays import shuffled_steps
 from keras_memory.datasets.text import CharacterVocabulary
 from keras_memory.datasets.text import seq2seq_dataset
 from keras_memory.datasets.text import teacher_forcing_arrays
@@ -129,6 +131,8 @@ __all__ = [
     "normalized_mse",
     "sequence_generation",
     "shapes_vqa",
+    "shuffled_array_batches",
+    "shuffled_steps",
     "captioned_shapes",
     "captioned_shapes_dataset",
     "DigitCanvases",

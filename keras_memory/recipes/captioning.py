@@ -42,11 +42,6 @@ def train(options):
     from keras_memory.applications.captioning import presets
     from keras_memory.applications.captioning import shapes_training
 
-    if getattr(options, "backup_dir", None) is not None:
-        raise ValueError(
-            "Received an invalid value for argument `--backup-dir`: recipe "
-            f"'captioning' cannot resume from a backup, got {str(options.backup_dir)!r}."
-        )
     output = pathlib.Path(options.output or "captioning/shapes.weights.h5")
     if not output.name.endswith(".weights.h5"):
         raise ValueError(
@@ -64,6 +59,8 @@ def train(options):
         jit_compile=not getattr(options, "no_jit", False),
         verbose=2,
         command=_command(epochs, examples, output, options),
+        # --backup-dir: a backup every epoch; the same command resumes.
+        backup_dir=getattr(options, "backup_dir", None),
     )
     metrics = metadata["validation"]
     return _metrics_report(

@@ -3,8 +3,8 @@
 Each function trains from a fixed seed in `workdir` with `backup_dir` (or
 none) and the extra callbacks, and returns `(model, record)`; `record` is
 JSON. They go through the applications' own training functions
-(`train_copy`, `train_babi`, `train_dates`, `train_on_mnist`), whose
-resuming is under test.
+(`train_copy`, `train_babi`, `train_dates`, `train_on_mnist`,
+`train_on_shapes`), whose resuming is under test.
 """
 
 import pathlib
@@ -175,3 +175,15 @@ def glimpse_run(workdir, backup_dir, callbacks, seed=0):
         backup_dir=backup_dir,
     )
     return model, {"metadata": metadata, "first_epoch": first.first_epoch}
+
+
+def captioning_run(workdir, backup_dir, callbacks, seed=0):
+    """3 epochs of `train_on_shapes` on 40 scenes: epochs of 2 batches (32 + 8)."""
+    from keras_memory.applications.captioning import shapes_training
+
+    first = FirstEpoch()
+    captioner, metadata = shapes_training.train_on_shapes(
+        epochs=3, examples=40, validation_examples=8, seed=seed, jit_compile=False,
+        callbacks=[first, *callbacks], backup_dir=backup_dir,
+    )
+    return captioner, {"metadata": metadata, "first_epoch": first.first_epoch}

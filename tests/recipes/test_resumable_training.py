@@ -253,6 +253,29 @@ def test_glimpse_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path
     assert resumed["validation"] == uninterrupted["validation"]
 
 
+def test_captioning_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    # `train_on_shapes` (epochs of 2 batches, 6 in all) stopped after its
+    # 3rd batch; the resumed epochs are shuffled as the run never stopped.
+    import resumable_runs
+
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        resumable_runs.captioning_run(tmp_path, backup_dir, [StopAfter(3)])
+    assert backup_epoch_of(backup_dir) == 1
+    with pytest.raises(ValueError, match=r"another run.*'seed'"):
+        resumable_runs.captioning_run(tmp_path, backup_dir, [], seed=3)
+    counter = StopAfter(0)
+    captioner, record = resumable_runs.captioning_run(tmp_path, backup_dir, [counter])
+    assert (record["first_epoch"], counter.seen) == (1, 4)
+    assert not (tmp_path / "backup").exists()
+    reference_captioner, reference = resumable_runs.captioning_run(tmp_path, None, [])
+    assert_same_weights(captioner.get_weights(), reference_captioner.get_weights())
+    resumed, uninterrupted = record["metadata"], reference["metadata"]
+    assert resumed["training"]["resumed_at_epoch"] == 1
+    assert resumed["training"]["loss_first_last"] == uninterrupted["training"]["loss_first_last"]
+    assert resumed["validation"] == uninterrupted["validation"]
+
+
 # === The streams resume at the right batch ===
 
 

@@ -1,7 +1,6 @@
 """Training the shipped captioner: `train_on_shapes`, with its metadata."""
 
 import json
-import math
 import os
 import pathlib
 import time
@@ -15,6 +14,10 @@ from keras_memory.applications.captioning.shapes import ShowAttendTellShapes
 from keras_memory.applications.captioning.shapes import shapes
 from keras_memory.applications.captioning.training import CaptionTrainer
 from keras_memory.applications.checkpoints import save_weights_atomically
+from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.datasets.shuffled_arrays import shuffled_array_batches
+from keras_memory.datasets.shuffled_arrays import shuffled_steps
 
 SETUP = presets.SHAPES_SETUP
 # The seeds' second words: training, validation and test scenes never share a
@@ -39,6 +42,8 @@ def train_on_shapes(
     jit_compile=True,
     verbose=0,
     command=None,
+    callbacks=(),
+    backup_dir=None,
 ):
     """Trains `ShowAttendTellShapes(weights=None)` on generated scenes, as shipped.
 
@@ -61,6 +66,14 @@ def train_on_shapes(
         jit_compile: Default: `True` (XLA).
         verbose: Passed to `fit`.
         command: The command line recorded in the metadata.
+        callbacks: More Keras callbacks.
+        backup_dir: Optional folder of a `BackupAndResume` backup, written
+            at the end of every epoch. When it holds a backup of the same
+            run, training resumes there (the weights, Adam and its schedule,
+            the trainer's baseline, the shuffled stream at the next epoch's
+            first batch), so that the run ends with the weights of one
+            never stopped; another run's backup is refused. Deleted when
+            training ends. Default: `None`.
 
     Returns:
         `(captioner, metadata)`.
@@ -80,26 +93,54 @@ def train_on_shapes(
         scenes(validation_examples, "validation", seed),
     )
     (images, inputs), targets, _ = shapes.teacher_forcing_arrays(train)
+    steps_per_epoch = shuffled_steps(examples, SETUP["batch_size"])
+    callbacks = list(callbacks)
+    backup, first_epoch = None, 0
+    if backup_dir is not None:
+        run = {
+            "training": "train_on_shapes",
+            "epochs": epochs,
+            "examples": examples,
+            "seed": seed,
+            "setup": {**SETUP, "encoder_filters": list(SETUP["encoder_filters"])},
+        }
+        stateful = [c for c in callbacks if hasattr(c, "backup_state")]
+        # Last: the epoch's backup holds the others' end-of-epoch state.
+        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
+        callbacks.append(backup)
+        first_epoch = backup_epoch(backup_dir)
 
     keras.utils.set_random_seed(seed)
     captioner = ShowAttendTellShapes(weights=None, seed=seed)
     trainer = CaptionTrainer(captioner, doubly_stochastic=SETUP["doubly_stochastic"])
-    steps = epochs * math.ceil(examples / SETUP["batch_size"])
+    steps = epochs * steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         SETUP["learning_rate"], steps, alpha=SETUP["final_learning_rate"]
     )
     trainer.compile(keras.optimizers.Adam(schedule), jit_compile=jit_compile)
+    # Built before `fit`, so that a backup can be restored into it.
+    trainer({"images": images[:1], "decoder_input_ids": inputs[:1]})
     start = time.time()
+    # An endless stream reshuffled from `(seed, epoch)`: a resumed run, and a
+    # run under a `tf.distribute` strategy, see the batches of one device.
+    stream = shuffled_array_batches(
+        ({"images": images, "decoder_input_ids": inputs}, targets),
+        SETUP["batch_size"],
+        seed=seed,
+        start=first_epoch * steps_per_epoch,
+    )
     history = trainer.fit(
-        {"images": images, "decoder_input_ids": inputs},
-        targets,
-        batch_size=SETUP["batch_size"],
+        stream,
+        steps_per_epoch=steps_per_epoch,
         epochs=epochs,
+        shuffle=False,
+        callbacks=callbacks,
         verbose=verbose,
     )
     training_seconds = time.time() - start
     metrics = evaluation.evaluate_captioner(captioner, held_out)
-    loss = history.history["loss"]
+    # A resumed run's History has its own epochs only; the backup has all.
+    loss = (backup.history if backup is not None else history.history)["loss"]
     metadata = {
         "application": "ShowAttendTellShapes",
         "setup": {**SETUP, "encoder_filters": list(SETUP["encoder_filters"])},
@@ -121,7 +162,8 @@ def train_on_shapes(
             "doubly_stochastic": SETUP["doubly_stochastic"],
             "jit_compile": bool(jit_compile),
             "loss_first_last": [round(loss[0], 4), round(loss[-1], 4)],
-            "training_seconds": round(training_seconds, 1),
+            "training_seconds": round(training_seconds, 1),  # of this call
+            "resumed_at_epoch": first_epoch if backup is not None else None,
             "wall_seconds": round(time.time() - start, 1),
             "keras_version": keras.__version__,
             "backend": keras.backend.backend(),
