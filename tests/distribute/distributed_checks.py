@@ -608,6 +608,106 @@ def dates_recipe(strategy):
     }
 
 
+# --- Models with their own `compute_loss` --------------------------------------
+
+
+def _captioner_data(steps, halves):
+    """Images and captions of 1 to 4 words (unequal token counts per share)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    count = steps * GLOBAL_BATCH
+    images = rng.uniform(size=(count, 16, 16, 3)).astype("float32")
+    lengths = 1 + np.arange(count) % 4
+    targets = np.zeros((count, 5), "int32")
+    for row, length in enumerate(lengths):
+        targets[row, :length] = rng.integers(3, 12, length)
+        targets[row, length] = 2  # end
+    inputs = np.concatenate([np.ones((count, 1), "int32"), targets[:, :-1]], axis=1)
+    inputs[inputs == 2] = 0
+    if halves:
+        images, inputs, targets = _halved(images), _halved(inputs), _halved(targets)
+    return {"images": images, "decoder_input_ids": inputs}, targets
+
+
+def _glimpse_data(steps):
+    import numpy as np
+
+    rng = np.random.default_rng(6)
+    count = steps * GLOBAL_BATCH
+    images = rng.uniform(size=(count, 12, 12, 1)).astype("float32")
+    return _halved(images), _halved(rng.integers(0, 3, count).astype("int32"))
+
+
+def _own_loss_model(kind):
+    import keras
+
+    from keras_memory.applications.captioning.model import ShowAttendTell
+    from keras_memory.applications.captioning.training import CaptionTrainer
+    from keras_memory.applications.glimpse import GlimpseClassifier
+
+    keras.utils.set_random_seed(4)
+    if kind == "glimpse":
+        return GlimpseClassifier(
+            image_shape=(12, 12, 1), num_classes=3, num_glimpses=2, patch_size=4,
+            glimpse_units=8, location_units=8, glimpse_output_units=8, core_units=8, seed=2,
+        )
+    captioner = ShowAttendTell(
+        12, image_shape=(16, 16, 3), embedding_dim=8, decoder_units=8, attention_units=8,
+        attention=kind, seed=2,
+    )
+    return CaptionTrainer(captioner, doubly_stochastic=1.0)
+
+
+def own_loss_models(strategy):
+    """`CaptionTrainer` (soft and hard attention) and `GlimpseClassifier`,
+    whose losses are their own `compute_loss`: SGD steps under the strategy
+    against one device.
+
+    Soft attention draws nothing: any global batch, with shares of unequal
+    token counts. Hard attention and the glimpse locations are sampled:
+    global batches of two equal halves against one device on one half
+    (`draws_in_training`), the moving-average baseline compared too.
+    """
+    import keras
+    import numpy as np
+
+    records = {}
+    for kind in ("soft", "hard", "glimpse"):
+        stochastic = kind != "soft"
+        if kind == "glimpse":
+            x, y = _glimpse_data(STEPS)
+            one_x, one_y = _first_halves(x), _first_halves(y)
+        else:
+            x, y = _captioner_data(STEPS, halves=stochastic)
+            one_x = {k: _first_halves(v) for k, v in x.items()} if stochastic else x
+            one_y = _first_halves(y) if stochastic else y
+        runs = {}
+        for where, (inputs, targets, batch) in {
+            "one_device": (one_x, one_y, GLOBAL_BATCH // REPLICAS if stochastic else GLOBAL_BATCH),
+            "mirrored": (x, y, GLOBAL_BATCH),
+        }.items():
+            scope = strategy.scope() if where == "mirrored" else contextlib.nullcontext()
+            with scope:
+                model = _own_loss_model(kind)
+                model.compile(keras.optimizers.SGD(LEARNING_RATE), run_eagerly=True)
+                if isinstance(inputs, dict):
+                    model({k: a[:batch] for k, a in inputs.items()})
+                else:
+                    model(inputs[:batch])
+                if where == "one_device":
+                    initial = model.get_weights()
+                model.set_weights(initial)
+            history = model.fit(inputs, targets, batch_size=batch, shuffle=False, verbose=0)
+            runs[where] = {
+                "weights": [w.tolist() for w in model.get_weights()],
+                "loss": history.history["loss"],
+            }
+        runs["initial"] = [np.asarray(w).tolist() for w in initial]
+        records[kind] = runs
+    return records
+
+
 def run_recipes(strategy, results):
     import tempfile
 
@@ -625,6 +725,7 @@ def run_recipes(strategy, results):
     for key, where in (("one_device", None), ("mirrored", strategy)):
         _record(results, f"dates/{key}", lambda: dates_recipe(where))
     _record(results, "skip_rnn_reductions", lambda: skip_rnn_reductions(strategy))
+    _record(results, "own_loss_models", lambda: own_loss_models(strategy))
 
 
 # --- Several workers ------------------------------------------------------------

@@ -446,3 +446,46 @@ def test_generated_task_recipes_pass_the_backup_on(tmp_path, monkeypatch):
     assert received["shuffle"] is False  # every epoch the same batches
     clockwork_waveform.train(Model(), 3, verbose=0)
     assert not any(isinstance(c, BackupAndResume) for c in received["callbacks"])
+
+
+class Received(Exception):
+    """Raised by a stand-in training function once it has its arguments."""
+
+
+@pytest.mark.parametrize(
+    "recipe, module, function",
+    [
+        ("dates", "keras_memory.applications.seq2seq.training", "train_dates"),
+        ("glimpse", "keras_memory.applications.glimpse.training", "train_on_mnist"),
+        ("captioning", "keras_memory.applications.captioning.shapes_training", "train_on_shapes"),
+    ],
+)
+def test_train_commands_pass_the_backup_dir(tmp_path, monkeypatch, recipe, module, function):
+    # The trainings themselves are resumed above; here, the commands hand
+    # `--backup-dir` to them (they refused it before).
+    import importlib
+
+    from keras_memory import cli
+
+    received = {}
+
+    def stand_in(*args, **kwargs):
+        received.update(kwargs)
+        raise Received
+
+    monkeypatch.setattr(importlib.import_module(module), function, stand_in)
+    if recipe == "dates":  # the full model is built before training: a tiny one
+        from keras_memory.applications.seq2seq import training
+
+        monkeypatch.setattr(training, "ARCHITECTURE", {
+            "embedding_dim": 2, "encoder_units": 2, "decoder_units": 2,
+            "attention_units": 2, "cell": "gru"})
+    arguments = ["train", recipe, "--output", str(tmp_path / "out.weights.h5"),
+                 "--backup-dir", str(tmp_path / "backup")]
+    if recipe == "glimpse":
+        import resumable_runs
+
+        arguments += ["--data", str(resumable_runs.write_mnist(tmp_path))]
+    with pytest.raises(Received):
+        cli.main(arguments)
+    assert received["backup_dir"] == str(tmp_path / "backup")

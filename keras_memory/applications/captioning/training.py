@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.applications import replicas
 from keras_memory.ops.attention_regularizers import attention_entropy
 from keras_memory.ops.attention_regularizers import doubly_stochastic_penalty
 
@@ -91,6 +92,9 @@ class CaptionTrainer(keras.Model):
         return self.captioner(inputs, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # Every mean is over the global batch (`replicas.global_mean`): under
+        # a `tf.distribute` strategy the replicas' gradients sum to one
+        # device's, whatever the shares' caption lengths.
         del x, sample_weight
         y = ops.cast(y, "int32")
         mask = ops.not_equal(y, 0)  # m_t
@@ -98,10 +102,10 @@ class CaptionTrainer(keras.Model):
         logits = ops.cast(y_pred["logits"], "float32")
         token_log_probs = -keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
         token_log_probs = token_log_probs * weights
-        loss = -ops.sum(token_log_probs) / ops.maximum(ops.sum(weights), 1.0)
+        loss = -replicas.global_mean(token_log_probs, weights)  # mean over real tokens
         alignments = y_pred["alignments"]
         if self.doubly_stochastic:
-            loss = loss + self.doubly_stochastic * ops.mean(
+            loss = loss + self.doubly_stochastic * replicas.global_mean(
                 doubly_stochastic_penalty(alignments, mask)
             )
         if self.hard:
@@ -110,11 +114,16 @@ class CaptionTrainer(keras.Model):
             location_log_probs = ops.sum(
                 ops.cast(y_pred["location_log_probs"], "float32") * weights, axis=-1
             )
-            loss = loss - self.reinforce_weight * ops.mean(advantage * location_log_probs)
-            loss = loss - self.entropy_weight * ops.mean(attention_entropy(alignments, mask))
+            loss = loss - self.reinforce_weight * replicas.global_mean(
+                advantage * location_log_probs
+            )
+            loss = loss - self.entropy_weight * replicas.global_mean(
+                attention_entropy(alignments, mask)
+            )
             if training:
                 decay = self.baseline_decay
-                self.baseline.assign(decay * self.baseline + (1.0 - decay) * ops.mean(reward))
+                batch_reward = replicas.global_sum(replicas.global_mean(reward))
+                self.baseline.assign(decay * self.baseline + (1.0 - decay) * batch_reward)
         return loss
 
     def get_config(self):

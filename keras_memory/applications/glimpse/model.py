@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_memory import validation
+from keras_memory.applications import replicas
 from keras_memory.layers.recurrent_attention_model import RecurrentAttentionModel
 
 # The paper's two setups (section 4.1): 28 x 28 MNIST with 6 glimpses of one
@@ -185,14 +186,15 @@ class GlimpseClassifier(keras.Model):
         return self.get_layer("attention")
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # The mean over the global batch (`replicas.global_mean`): under a
+        # `tf.distribute` strategy the replicas' gradients sum to one device's.
         per_example = hybrid_loss(y, y_pred, self.reinforce_weight, self.baseline_weight)
-        if sample_weight is None:
-            loss = ops.mean(per_example)
-        else:
+        weights = None
+        if sample_weight is not None:
             weights = ops.cast(ops.reshape(sample_weight, (-1,)), "float32")
-            loss = ops.sum(per_example * weights) / ops.maximum(ops.sum(weights), 1e-12)
+        loss = replicas.global_mean(per_example, weights)
         if self.losses:
-            loss = loss + ops.cast(ops.sum(self.losses), "float32")
+            loss = loss + replicas.replica_share(ops.cast(ops.sum(self.losses), "float32"))
         return loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
