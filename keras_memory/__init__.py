@@ -10,7 +10,11 @@ if _sys.argv and _os.path.basename(_sys.argv[0]).startswith("keras-memory"):
 
     _quiet_tensorflow()
 
+# The applications' Keras classes (`GlimpseClassifier`, `CaptionTrainer`,
+# `CoordinateChannels`) are registered when their modules are imported: a
+# `.keras` file of them then loads after `import keras_memory`, as every layer's.
+from keras_memory import applications  # noqa: E402
 from keras_memory import layers  # noqa: E402
 from keras_memory.version import __version__  # noqa: E402
 
-__all__ = ["__version__", "layers"]
+__all__ = ["__version__", "applications", "layers"]

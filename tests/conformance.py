@@ -619,6 +619,10 @@ def _fit_data(spec, model):
 
 
 def _assert_layer_trained(before, after, what):
+    if not before and not after:
+        # A layer without weights (`weight_counts=(0, 0)`, checked by
+        # `check_weights`): the steps are still compared through the head.
+        return
     assert all(np.isfinite(w).all() for w in after), f"{what}: non-finite weights"
     assert any(not np.array_equal(b, a) for b, a in zip(before, after)), (
         f"{what}: no weight of the layer under test changed"

@@ -19,6 +19,7 @@ from conformance import TreeCellSpec
 from conformance import padded_token_ids
 
 from keras_memory import layers
+from keras_memory.applications.captioning.model import CoordinateChannels
 
 B, T = BATCH_SIZE, 7  # the batch and timesteps of the recurrent specs
 
@@ -546,5 +547,24 @@ SPECS = (
         output_shapes=[(B, 4), (B, 3, 2), (B, 3), (B, 3)],
         weight_counts=(16, 0),
         tolerances={"reference": 1e-4},
+    ),
+    LayerSpec(
+        CoordinateChannels,
+        # The captioner's CoordConv channels: no weights, shape-dependent
+        # constants (a non-square map, so x and y cannot be swapped).
+        lambda **kwargs: CoordinateChannels(**kwargs),
+        make_inputs=lambda rng, batch_size: {
+            "images": rng.uniform(size=(batch_size, 3, 5, 2)).astype("float32")
+        },
+        reference=lambda layer, images: np.concatenate(
+            [
+                images,
+                np.broadcast_to(np.linspace(-1, 1, 5)[None, None, :, None], (*images.shape[:3], 1)),
+                np.broadcast_to(np.linspace(-1, 1, 3)[None, :, None, None], (*images.shape[:3], 1)),
+            ],
+            axis=-1,
+        ),
+        output_shapes=(B, 3, 5, 4),
+        weight_counts=(0, 0),
     ),
 )

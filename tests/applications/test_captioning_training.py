@@ -80,3 +80,61 @@ def test_bad_arguments(kwargs, match):
     )
     with pytest.raises(ValueError, match=f"Received an invalid value for argument {match}"):
         CaptionTrainer(captioner, **kwargs)
+
+
+# The moving-average baseline `b <- d b + (1 - d) mean_n log p(y_n | s_n, a)`
+# after one `fit` step (learning rate 0, so the weights stay), against the
+# reward of the same draws: the hard read's seed state is put back and the
+# captioner called again in training mode. Run on TensorFlow here and on JAX
+# in a fresh process (Keras's JAX trainer updates a variable assigned in
+# `compute_loss` only through its stateless scope).
+_BASELINE_SCRIPT = """
+import json, keras, numpy as np
+from keras_memory.applications.captioning.model import ShowAttendTell
+from keras_memory.applications.captioning.training import CaptionTrainer
+
+rng = np.random.default_rng(0)
+x = {"images": rng.uniform(size=(3, 16, 16, 3)).astype("float32"),
+     "decoder_input_ids": np.array([[1, 5, 6, 7], [1, 8, 0, 0], [1, 9, 10, 0]], "int32")}
+y = np.array([[5, 6, 7, 2], [8, 2, 0, 0], [9, 10, 2, 0]], "int32")
+keras.utils.set_random_seed(1)
+captioner = ShowAttendTell(12, image_shape=(16, 16, 3), embedding_dim=8, decoder_units=8,
+                           attention_units=8, attention="hard", seed=0)
+trainer = CaptionTrainer(captioner, baseline_decay=0.75)
+trainer.compile(keras.optimizers.SGD(0.0), jit_compile=True)
+generator = captioner.get_layer("decoder").seed_generator
+baselines, expected = [], []
+for step in range(2):
+    state = keras.ops.convert_to_numpy(generator.state)
+    before = float(keras.ops.convert_to_numpy(trainer.baseline))
+    trainer.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    baselines.append(float(keras.ops.convert_to_numpy(trainer.baseline)))
+    generator.state.assign(state)
+    logits = keras.ops.convert_to_numpy(trainer(x, training=True)["logits"]).astype("float64")
+    log_softmax = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    picked = np.take_along_axis(log_softmax, y[..., None], -1)[..., 0]
+    reward = (picked * (y != 0)).sum(-1)
+    expected.append(0.75 * before + 0.25 * reward.mean())
+print(json.dumps({"backend": keras.backend.backend(), "baselines": baselines,
+                  "expected": expected}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_moving_average_baseline_follows_the_rewards_on_both_backends(backend):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, "-c", _BASELINE_SCRIPT], env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    assert record["backend"] == backend
+    assert record["baselines"][0] < 0.0  # a mean log-likelihood
+    assert record["baselines"][1] != record["baselines"][0]
+    np.testing.assert_allclose(record["baselines"], record["expected"], rtol=1e-5)
