@@ -708,6 +708,61 @@ def own_loss_models(strategy):
     return records
 
 
+def captioning_recipe(strategy):
+    """`train_on_shapes` for one epoch of 2 batches of 32 scenes, evaluated.
+
+    The shipped recipe's model, loss, schedule and stream (soft attention
+    draws nothing), XLA off (`_keras_jit_error`); then greedy captions of
+    8 held-out scenes and their metrics.
+    """
+    from keras_memory.applications.captioning import shapes_training
+
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        captioner, metadata = shapes_training.train_on_shapes(
+            epochs=1, examples=64, validation_examples=8, jit_compile=False
+        )
+    return {
+        "weights": [w.tolist() for w in captioner.get_weights()],
+        "loss": metadata["training"]["loss_first_last"],
+        "validation": metadata["validation"],
+    }
+
+
+def glimpse_recipe(strategy, directory):
+    """`train_on_mnist` for one epoch of 100 random "digits" (2 batches of 64
+    and 36), then its validation errors on 1,000 canvases.
+
+    The glimpse locations are sampled, and each replica draws the same
+    numbers for its share (`draws_in_training`): the run is not one
+    device's, so the test asks that it trains and evaluates, not equality.
+    """
+    from keras_memory.applications.glimpse import training
+
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model, metadata = training.train_on_mnist(
+            directory, epochs=1, jit_compile=False, monte_carlo_samples=2
+        )
+    return {
+        "weights": [w.tolist() for w in model.get_weights()],
+        "loss": metadata["training"]["loss_first_last"],
+        "validation": metadata["validation"],
+    }
+
+
+def _write_random_mnist(directory):
+    import numpy as np
+
+    from keras_memory.datasets import mnist
+
+    rng = np.random.default_rng(0)
+    mnist.write_idx(f"{directory}/train-images-idx3-ubyte",
+                    rng.integers(0, 256, (1100, 28, 28), dtype="uint8"))
+    mnist.write_idx(f"{directory}/train-labels-idx1-ubyte",
+                    np.repeat(np.arange(10, dtype="uint8"), 110))
+
+
 def run_recipes(strategy, results):
     import tempfile
 
@@ -726,6 +781,12 @@ def run_recipes(strategy, results):
         _record(results, f"dates/{key}", lambda: dates_recipe(where))
     _record(results, "skip_rnn_reductions", lambda: skip_rnn_reductions(strategy))
     _record(results, "own_loss_models", lambda: own_loss_models(strategy))
+    for key, where in (("one_device", None), ("mirrored", strategy)):
+        _record(results, f"captioning/{key}", lambda: captioning_recipe(where))
+    mnist_directory = tempfile.mkdtemp(prefix="mnist_")
+    _write_random_mnist(mnist_directory)
+    for key, where in (("one_device", None), ("mirrored", strategy)):
+        _record(results, f"glimpse/{key}", lambda: glimpse_recipe(where, mnist_directory))
 
 
 # --- Several workers ------------------------------------------------------------

@@ -227,6 +227,37 @@ def test_dates_recipe_weights_and_losses_equal_one_device(results):
         np.testing.assert_allclose(two[key], one[key], rtol=1e-5)
 
 
+def test_captioning_recipe_equals_one_device(results):
+    """`train_on_shapes` (its endless stream, `CaptionTrainer`'s global-batch
+    loss) and its held-out evaluation under the strategy: one device's."""
+    one, two = results["captioning/one_device"], results["captioning/mirrored"]
+    _no_error(one)
+    _no_error(two)
+    for a, b in zip(_arrays(two["weights"]), _arrays(one["weights"])):
+        np.testing.assert_allclose(a, b, atol=WEIGHTS_ATOL, rtol=0)
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
+    assert two["validation"] == one["validation"]
+    assert one["validation"]["examples"] == 8
+
+
+def test_glimpse_recipe_trains_and_evaluates_under_the_strategy(results):
+    """`train_on_mnist` under the strategy. Its sampled glimpse locations
+    are drawn alike by both replicas (`draws_in_training`), so the run is
+    not one device's (the classifier's loss itself is: see
+    `test_own_compute_loss_is_the_global_mean`); it must train, and its
+    validation must measure 1,000 canvases, as on one device."""
+    one, two = results["glimpse/one_device"], results["glimpse/mirrored"]
+    _no_error(one)
+    _no_error(two)
+    weights = _arrays(two["weights"])
+    assert all(np.isfinite(w).all() for w in weights)
+    assert two["validation"]["digits"] == one["validation"]["digits"] == 1000
+    # The reported loss is a mean, not a sum over the replicas.
+    assert two["loss"][0] < 1.5 * one["loss"][0]
+    for key in ("error_percent_mean_path", "error_percent_monte_carlo_2"):
+        assert 0.0 <= two["validation"][key] <= 100.0
+
+
 @pytest.mark.parametrize("run", ["one_device", "mirrored"])
 def test_bit_errors_metric_is_reduced_over_the_global_batch(results, run):
     """`evaluate`'s `BitErrorsPerSequence` equals the NumPy cost of the

@@ -672,3 +672,28 @@ def test_dataset_pipelines_name_their_argument():
             with pytest.raises((ValueError, TypeError)) as error:
                 function(**{name: value})
             assert_names_an_argument(error.value, {name: value})
+
+
+def test_resumable_stream_arguments_name_their_argument():
+    # The arguments that start a stream at a batch or an epoch (resumed
+    # runs) and make it endless: every bad value is named, none is taken.
+    vocabulary = datasets.CharacterVocabulary(list("0123456789"))
+    digits = np.zeros((2, 28, 28), "uint8")
+    cases = (
+        (datasets.shuffled_array_batches, {"arrays": np.zeros((3, 2)), "batch_size": 2},
+         ("start", "seed", "batch_size")),
+        (datasets.seq2seq_dataset, {"sources": ["1"], "targets": ["1"],
+                                    "vocabulary": vocabulary, "batch_size": 2},
+         ("start",)),
+        (datasets.DigitCanvases, {"images": digits, "labels": np.array([0, 1])}, ("epoch",)),
+    )
+    for function, base, names in cases:
+        for name in names:
+            for value in (-1, 2.5, math.nan, math.inf, True, "2", None, [1]):
+                with pytest.raises((ValueError, TypeError)) as error:
+                    function(**{**base, name: value})
+                assert_names_an_argument(error.value, {**base, name: value})
+    for value in (1, 0, "yes", None, math.nan):
+        with pytest.raises((ValueError, TypeError)) as error:
+            datasets.seq2seq_dataset(["1"], ["1"], vocabulary, 2, repeat=value)
+        assert_names_an_argument(error.value, {"repeat": value})
