@@ -505,6 +505,7 @@ def ntm_copy_recipe(strategy, steps=STEPS, evaluate=True):
 
     from keras_memory.applications.ntm_copy import NTMCopy
     from keras_memory.applications.ntm_copy import compile_for_copy
+    from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
     from keras_memory.datasets import algorithmic
 
     keras.utils.set_random_seed(7)
@@ -538,6 +539,11 @@ def ntm_copy_recipe(strategy, steps=STEPS, evaluate=True):
             model.predict(inputs, batch_size=GLOBAL_BATCH, verbose=0)
         ).tolist(),
         "predict_on_batch_rows": int(np.asarray(model.predict_on_batch(inputs)).shape[0]),
+        # `CopyProgress`'s evaluation, which used `predict_on_batch`.
+        "copy_errors": {
+            str(k): v
+            for k, v in evaluate_copy(model, lengths=(1, 2), sequences_per_length=4).items()
+        },
         "targets": targets.tolist(),
         "sample_weights": weights.tolist(),
     }

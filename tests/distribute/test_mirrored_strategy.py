@@ -277,8 +277,18 @@ def test_bit_errors_metric_is_reduced_over_the_global_batch(results, run):
 
 def test_predict_on_batch_repeats_the_batch_under_the_strategy(results):
     """Keras 3.15's `predict_on_batch` under MirroredStrategy gives every
-    replica the whole batch and concatenates: 8 rows for 4 (upstream; so
-    `evaluate_copy`, built on it, cannot run under a strategy; `predict`
-    is right). When this fails, Keras has fixed it: update the guide."""
+    replica the whole batch and concatenates: 8 rows for 4 (upstream;
+    `predict` is right). When this fails, Keras has fixed it: update the
+    guide."""
     assert results["ntm_copy/one_device"]["predict_on_batch_rows"] == 4
     assert results["ntm_copy/mirrored"]["predict_on_batch_rows"] == 8
+
+
+def test_copy_evaluation_runs_under_the_strategy(results):
+    """`evaluate_copy` (`CopyProgress` of `train_copy`) predicts with
+    `predict` under a strategy: the errors of one device's weights. On
+    `predict_on_batch` every replica's rows came twice."""
+    one, two = results["ntm_copy/one_device"], results["ntm_copy/mirrored"]
+    assert set(one["copy_errors"]) == {"1", "2"}
+    for length, errors in one["copy_errors"].items():
+        assert two["copy_errors"][length] == pytest.approx(errors, abs=1e-6)

@@ -6,6 +6,21 @@ from keras_memory import validation
 from keras_memory.datasets import algorithmic
 
 
+def _predict_batch(model, inputs):
+    """`model`'s outputs on the batch `inputs`, compiled, under any strategy.
+
+    `predict_on_batch`: an eager call of the RNN is many times slower (one
+    traced function per length, reused across calls). Under a
+    `tf.distribute` strategy of several replicas Keras 3.15 runs the whole
+    batch on every replica and concatenates (8 rows for 4), so there
+    `predict` splits the batch instead.
+    """
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        return np.asarray(model.predict(inputs, batch_size=len(inputs), verbose=0))
+    return np.asarray(model.predict_on_batch(inputs))
+
+
 def evaluate_copy(model, lengths=range(1, 21), sequences_per_length=32, seed=1):
     """Bit errors per sequence of `model` at every length.
 
@@ -26,9 +41,7 @@ def evaluate_copy(model, lengths=range(1, 21), sequences_per_length=32, seed=1):
         inputs, targets, weights = algorithmic.copy_task(
             sequences_per_length, length, length, seed=(seed, length)
         )
-        # A compiled forward pass: an eager call of the RNN is many times
-        # slower (one traced function per length, reused across calls).
-        predictions = np.asarray(model.predict_on_batch(inputs))
+        predictions = _predict_batch(model, inputs)
         errors[int(length)] = algorithmic.bit_errors_per_sequence(
             targets, predictions, weights
         )
