@@ -1,7 +1,8 @@
 """Training callbacks for keras_memory layers, one per module.
 
 - `BackupAndResume` (`backup_and_resume.py`): `keras.callbacks.BackupAndRestore`
-  that also restores seed generators and callbacks' state (`backup_epoch`).
+  that also restores seed generators and callbacks' state (`backup_epoch`,
+  `add_backup`).
 - `SlopeAnnealing` (`slope_annealing.py`): the HM-LSTM's slope annealing.
 - `LinearStart` (`linear_start.py`): MemN2N's linear start.
 - `MemoryAccessImages` (`memory_access_images.py`): TensorBoard images of an
@@ -11,6 +12,7 @@
 """
 
 from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.callbacks.backup_and_resume import backup_epoch
 from keras_memory.callbacks.find_layers import find_layers
 from keras_memory.callbacks.linear_start import LinearStart
@@ -29,6 +31,7 @@ __all__ = [
     "PAPER_SLOPE_START",
     "PAPER_SLOPE_STEP",
     "SlopeAnnealing",
+    "add_backup",
     "backup_epoch",
     "find_layers",
     "paper_slope_schedule",

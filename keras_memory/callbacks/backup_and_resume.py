@@ -91,6 +91,38 @@ def _json_logs(logs):
     return {key: float(value) for key, value in (logs or {}).items()}
 
 
+def add_backup(callbacks, backup_dir, run_config):
+    """Appends the `BackupAndResume` of a training function's run to `callbacks`.
+
+    The shared step of the training functions that take `backup_dir`: the
+    backup goes last in `callbacks` (a list, changed in place), so that the
+    end-of-epoch state of every callback with `backup_state` in it (which it
+    backs up) is in that epoch's backup.
+
+    Args:
+        callbacks: The list of callbacks given to `fit`.
+        backup_dir: The backup folder, or `None` for no backup.
+        run_config: Dict of JSON values that defines the run.
+
+    Returns:
+        `(backup, first_epoch)`: the callback (`None` without `backup_dir`)
+        and the epoch the run begins with (`backup_epoch(backup_dir)`, or 0),
+        at which the training function starts its stream.
+
+    Example:
+
+    >>> callbacks = []
+    >>> add_backup(callbacks, None, {"seed": 0}), callbacks
+    ((None, 0), [])
+    """
+    if backup_dir is None:
+        return None, 0
+    stateful = [c for c in callbacks if hasattr(c, "backup_state")]
+    backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run_config)
+    callbacks.append(backup)
+    return backup, backup_epoch(backup_dir)
+
+
 class BackupAndResume(keras.callbacks.BackupAndRestore):
     """A `keras.callbacks.BackupAndRestore` that restores the whole run.
 

@@ -10,7 +10,7 @@ the timing. One training example is the whole sequence; an epoch is
 import keras
 import numpy as np
 
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets import normalized_mse
 from keras_memory.datasets import sequence_generation
 from keras_memory.layers import ClockworkRNN
@@ -45,12 +45,9 @@ def train(model, epochs, verbose=1, callbacks=(), backup_dir=None):
     inputs = np.repeat(inputs, STEPS_PER_EPOCH, axis=0)
     targets = np.repeat(targets, STEPS_PER_EPOCH, axis=0)
     callbacks = list(callbacks)
-    if backup_dir is not None:
-        # Every epoch is the same fixed data, unshuffled: resuming needs the
-        # weights, the optimizer and the epoch, which the backup holds.
-        run = {"recipe": "clockwork-waveform", "epochs": epochs}
-        stateful = [c for c in callbacks if hasattr(c, "backup_state")]
-        callbacks.append(BackupAndResume(backup_dir, stateful=stateful, run_config=run))
+    # Every epoch is the same fixed data, unshuffled: resuming needs the
+    # weights, the optimizer and the epoch, which the backup holds.
+    add_backup(callbacks, backup_dir, {"recipe": "clockwork-waveform", "epochs": epochs})
     return model.fit(
         inputs,
         targets,

@@ -229,47 +229,36 @@ def test_dates_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
         np.testing.assert_allclose(record["history"][key], reference["history"][key], rtol=1e-5)
 
 
-def test_glimpse_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
-    # `train_on_mnist` (epochs of 4 batches, 12 in all) stopped after its
-    # 6th batch: the resumed epochs draw the placements and the glimpse
-    # locations of the run never stopped.
+@pytest.mark.parametrize(
+    "training, stop_after, trained_after_resuming",
+    [
+        # `train_on_mnist`: epochs of 4 batches, 12 in all; the resumed
+        # epochs draw the placements and glimpse locations of the run never
+        # stopped.
+        ("glimpse_run", 6, 8),
+        # `train_on_shapes`: epochs of 2 batches, 6 in all; the resumed
+        # epochs are shuffled as in the run never stopped.
+        ("captioning_run", 3, 4),
+    ],
+)
+def test_stopped_mid_epoch_resumes_to_the_uninterrupted_run(
+    tmp_path, training, stop_after, trained_after_resuming
+):
     import resumable_runs
 
+    run = getattr(resumable_runs, training)
     backup_dir = str(tmp_path / "backup")
     with pytest.raises(KeyboardInterrupt):
-        resumable_runs.glimpse_run(tmp_path, backup_dir, [StopAfter(6)])
+        run(tmp_path, backup_dir, [StopAfter(stop_after)])  # in epoch 1
     assert backup_epoch_of(backup_dir) == 1
     with pytest.raises(ValueError, match=r"another run.*'seed'"):
-        resumable_runs.glimpse_run(tmp_path, backup_dir, [], seed=3)
+        run(tmp_path, backup_dir, [], seed=3)
     counter = StopAfter(0)
-    model, record = resumable_runs.glimpse_run(tmp_path, backup_dir, [counter])
-    assert (record["first_epoch"], counter.seen) == (1, 8)
+    model, record = run(tmp_path, backup_dir, [counter])
+    assert (record["first_epoch"], counter.seen) == (1, trained_after_resuming)
     assert not (tmp_path / "backup").exists()
-    reference_model, reference = resumable_runs.glimpse_run(tmp_path, None, [])
+    reference_model, reference = run(tmp_path, None, [])
     assert_same_weights(model.get_weights(), reference_model.get_weights())
-    resumed, uninterrupted = record["metadata"], reference["metadata"]
-    assert resumed["training"]["resumed_at_epoch"] == 1
-    assert resumed["training"]["loss_first_last"] == uninterrupted["training"]["loss_first_last"]
-    assert resumed["validation"] == uninterrupted["validation"]
-
-
-def test_captioning_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
-    # `train_on_shapes` (epochs of 2 batches, 6 in all) stopped after its
-    # 3rd batch; the resumed epochs are shuffled as the run never stopped.
-    import resumable_runs
-
-    backup_dir = str(tmp_path / "backup")
-    with pytest.raises(KeyboardInterrupt):
-        resumable_runs.captioning_run(tmp_path, backup_dir, [StopAfter(3)])
-    assert backup_epoch_of(backup_dir) == 1
-    with pytest.raises(ValueError, match=r"another run.*'seed'"):
-        resumable_runs.captioning_run(tmp_path, backup_dir, [], seed=3)
-    counter = StopAfter(0)
-    captioner, record = resumable_runs.captioning_run(tmp_path, backup_dir, [counter])
-    assert (record["first_epoch"], counter.seen) == (1, 4)
-    assert not (tmp_path / "backup").exists()
-    reference_captioner, reference = resumable_runs.captioning_run(tmp_path, None, [])
-    assert_same_weights(captioner.get_weights(), reference_captioner.get_weights())
     resumed, uninterrupted = record["metadata"], reference["metadata"]
     assert resumed["training"]["resumed_at_epoch"] == 1
     assert resumed["training"]["loss_first_last"] == uninterrupted["training"]["loss_first_last"]

@@ -14,8 +14,7 @@ from keras_memory.applications.captioning.shapes import ShowAttendTellShapes
 from keras_memory.applications.captioning.shapes import shapes
 from keras_memory.applications.captioning.training import CaptionTrainer
 from keras_memory.applications.checkpoints import save_weights_atomically
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
-from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets.shuffled_arrays import shuffled_array_batches
 from keras_memory.datasets.shuffled_arrays import shuffled_steps
 
@@ -95,20 +94,14 @@ def train_on_shapes(
     (images, inputs), targets, _ = shapes.teacher_forcing_arrays(train)
     steps_per_epoch = shuffled_steps(examples, SETUP["batch_size"])
     callbacks = list(callbacks)
-    backup, first_epoch = None, 0
-    if backup_dir is not None:
-        run = {
-            "training": "train_on_shapes",
-            "epochs": epochs,
-            "examples": examples,
-            "seed": seed,
-            "setup": {**SETUP, "encoder_filters": list(SETUP["encoder_filters"])},
-        }
-        stateful = [c for c in callbacks if hasattr(c, "backup_state")]
-        # Last: the epoch's backup holds the others' end-of-epoch state.
-        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
-        callbacks.append(backup)
-        first_epoch = backup_epoch(backup_dir)
+    run = {
+        "training": "train_on_shapes",
+        "epochs": epochs,
+        "examples": examples,
+        "seed": seed,
+        "setup": {**SETUP, "encoder_filters": list(SETUP["encoder_filters"])},
+    }
+    backup, first_epoch = add_backup(callbacks, backup_dir, run)
 
     keras.utils.set_random_seed(seed)
     captioner = ShowAttendTellShapes(weights=None, seed=seed)

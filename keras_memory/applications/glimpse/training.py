@@ -4,8 +4,7 @@ import keras
 import numpy as np
 
 from keras_memory import validation
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
-from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.callbacks.backup_and_resume import add_backup
 
 # Adam at 1e-3 as in the PyTorch reference (the paper used SGD with momentum).
 LEARNING_RATE = 1e-3
@@ -183,22 +182,16 @@ def train_on_mnist(
     (train_images, train_labels), (val_images, val_labels) = mnist.split_validation(images, labels)
     canvas_size, num_clutter = SETUP_CANVASES[setup]
     callbacks = list(callbacks or ())
-    backup, first_epoch = None, 0
-    if backup_dir is not None:
-        run = {
-            "training": "train_on_mnist",
-            "setup": setup,
-            "epochs": epochs,
-            "seed": seed,
-            "learning_rate": learning_rate,
-            "batch_size": batch_size,
-            "digits": len(train_images),
-        }
-        stateful = [c for c in callbacks if hasattr(c, "backup_state")]
-        # Last: the epoch's backup holds the others' end-of-epoch state.
-        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
-        callbacks.append(backup)
-        first_epoch = backup_epoch(backup_dir)
+    run = {
+        "training": "train_on_mnist",
+        "setup": setup,
+        "epochs": epochs,
+        "seed": seed,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "digits": len(train_images),
+    }
+    backup, first_epoch = add_backup(callbacks, backup_dir, run)
     data = mnist.DigitCanvases(
         train_images,
         train_labels,

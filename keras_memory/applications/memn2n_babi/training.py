@@ -33,8 +33,7 @@ from keras_memory.applications.memn2n_babi import presets
 from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
 from keras_memory.applications.memn2n_babi.evaluation import task_errors
 from keras_memory.callbacks import LinearStart
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
-from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets import babi
 
 BATCH_SIZE = 32
@@ -454,33 +453,26 @@ def train_babi(
     fit_callbacks = [linear, schedule] if linear is not None else [schedule]
     fit_callbacks = [*fit_callbacks, *callbacks]
     steps_per_epoch = bucketed_steps(data.train, batch_size, shuffle=True)
-    backup = None
-    first_epoch = 0
-    if backup_dir is not None:
-        run = {
-            "training": "train_babi",
-            "tasks": list(data.tasks),
-            "epochs": epochs,
-            "halving_epochs": halving_epochs,
-            "embedding_dim": embedding_dim,
-            "hops": hops,
-            "memory_size": memory_size,
-            "batch_size": batch_size,
-            "learning_rate": learning_rate,
-            "linear_start": linear_start,
-            "linear_start_learning_rate": linear_start_learning_rate,
-            "linear_start_max_epochs": linear_start_max_epochs,
-            "random_noise": random_noise,
-            "clipnorm": clipnorm,
-            "validation_fraction": validation_fraction,
-            "seed": seed,
-            "examples": int(data.train.num_examples),
-        }
-        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
-        # Last: the epoch's backup holds the others' end-of-epoch state.
-        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
-        fit_callbacks.append(backup)
-        first_epoch = backup_epoch(backup_dir)
+    run = {
+        "training": "train_babi",
+        "tasks": list(data.tasks),
+        "epochs": epochs,
+        "halving_epochs": halving_epochs,
+        "embedding_dim": embedding_dim,
+        "hops": hops,
+        "memory_size": memory_size,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "linear_start": linear_start,
+        "linear_start_learning_rate": linear_start_learning_rate,
+        "linear_start_max_epochs": linear_start_max_epochs,
+        "random_noise": random_noise,
+        "clipnorm": clipnorm,
+        "validation_fraction": validation_fraction,
+        "seed": seed,
+        "examples": int(data.train.num_examples),
+    }
+    backup, first_epoch = add_backup(fit_callbacks, backup_dir, run)
     history = model.fit(
         bucketed_dataset(
             data.train, batch_size, shuffle=True, seed=seed,

@@ -13,8 +13,7 @@ import numpy as np
 from keras_memory import validation
 from keras_memory.applications.checkpoints import save_weights_atomically
 from keras_memory.applications.ntm_copy.evaluation import evaluate_copy
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
-from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets import algorithmic
 
 LEARNING_RATE = 1e-4
@@ -176,22 +175,17 @@ def train_copy(
         batch_size, every=min(every, steps), checkpoint=checkpoint, verbose=verbose
     )
     fit_callbacks = [progress, *callbacks]
-    first_epoch = 0
-    if backup_dir is not None:
-        run = {
-            "training": "train_copy",
-            "sequences": sequences,
-            "batch_size": batch_size,
-            "min_length": min_length,
-            "max_length": max_length,
-            "seed": seed,
-            "every": every,
-            "steps_per_epoch": steps_per_epoch,
-        }
-        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
-        # Last: the epoch's backup holds the others' end-of-epoch state.
-        fit_callbacks.append(BackupAndResume(backup_dir, stateful=stateful, run_config=run))
-        first_epoch = backup_epoch(backup_dir)
+    run = {
+        "training": "train_copy",
+        "sequences": sequences,
+        "batch_size": batch_size,
+        "min_length": min_length,
+        "max_length": max_length,
+        "seed": seed,
+        "every": every,
+        "steps_per_epoch": steps_per_epoch,
+    }
+    _, first_epoch = add_backup(fit_callbacks, backup_dir, run)
     # Batch i of the stream is seeded with (seed, i): a resumed run starts at
     # the first batch of the epoch it resumes.
     dataset = algorithmic.copy_dataset(

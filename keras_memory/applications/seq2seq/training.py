@@ -27,8 +27,7 @@ from keras_memory import validation
 from keras_memory.applications.seq2seq.model import DECODER_INPUT
 from keras_memory.applications.seq2seq.model import SOURCE_INPUT
 from keras_memory.applications.seq2seq.model import AttentionSeq2Seq
-from keras_memory.callbacks.backup_and_resume import BackupAndResume
-from keras_memory.callbacks.backup_and_resume import backup_epoch
+from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets import dates
 from keras_memory.datasets.text import seq2seq_dataset
 
@@ -248,22 +247,16 @@ def train_dates(
     examples = dates.date_normalization(num_examples, seed=seed, split="train")
     steps_per_epoch = -(-num_examples // batch_size)
     fit_callbacks = [EpochLog(verbose), *callbacks]
-    backup, first_epoch = None, 0
-    if backup_dir is not None:
-        run = {
-            "training": "train_dates",
-            "epochs": epochs,
-            "num_examples": num_examples,
-            "batch_size": batch_size,
-            "seed": seed,
-            "validation_examples": validation_examples,
-            "parameters": int(model.count_params()),
-        }
-        stateful = [c for c in fit_callbacks if hasattr(c, "backup_state")]
-        # Last: the epoch's backup holds the others' end-of-epoch state.
-        backup = BackupAndResume(backup_dir, stateful=stateful, run_config=run)
-        fit_callbacks.append(backup)
-        first_epoch = backup_epoch(backup_dir)
+    run = {
+        "training": "train_dates",
+        "epochs": epochs,
+        "num_examples": num_examples,
+        "batch_size": batch_size,
+        "seed": seed,
+        "validation_examples": validation_examples,
+        "parameters": int(model.count_params()),
+    }
+    backup, first_epoch = add_backup(fit_callbacks, backup_dir, run)
     dataset = date_dataset(
         examples, batch_size, seed=seed, start=first_epoch * steps_per_epoch, repeat=True
     )
