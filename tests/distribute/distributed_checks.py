@@ -22,6 +22,11 @@ only). The model trains `STEPS` SGD steps of `GLOBAL_BATCH` examples
   whole, which XLA cannot place on two devices (checked as well),
 
 and the largest difference from the reference is recorded per layer.
+
+`mirrored_recipes`: the applications' training recipes, the models with
+their own `compute_loss`, and the losses and metrics reduced across
+replicas, each on one device and under the strategy (its own process, so
+that pytest-xdist can run it beside the layers' run).
 """
 
 import contextlib
@@ -393,8 +398,9 @@ def layer_sweep(specs, strategy, fit_eagerly=True, xla=True):
 
 
 def run_mirrored():
-    """The default run: every layer (eager `fit`), the XLA subset, the
-    recipes (traced `fit`), the losses and metrics."""
+    """The default run of the layers: every layer (eager `fit`), the XLA
+    subset, Keras's own XLA failure. The recipes, losses and metrics are
+    `run_mirrored_recipes`, another process (another pytest worker)."""
     strategy = two_cpu_strategy()
     from conformance_specs import SPECS
 
@@ -404,6 +410,13 @@ def run_mirrored():
         [spec for spec in SPECS if spec.test_id in XLA_SUBSET], strategy, fit_eagerly=False
     )
     _record(results, "keras_jit_error", lambda: _keras_jit_error(strategy))
+    return results
+
+
+def run_mirrored_recipes():
+    """The applications' recipes (traced `fit`), the losses and metrics."""
+    strategy = two_cpu_strategy()
+    results = {"replicas": strategy.num_replicas_in_sync}
     run_recipes(strategy, results)
     return results
 
@@ -984,17 +997,10 @@ def run_jax_data_parallel(full=False):
     return results
 
 
-def _run_recipes_only():  # development aid
-    strategy = two_cpu_strategy()
-    results = {}
-    run_recipes(strategy, results)
-    return results
-
-
 MODES = {
     "mirrored": run_mirrored,
     "mirrored_full": run_mirrored_full,
-    "mirrored_recipes": _run_recipes_only,
+    "mirrored_recipes": run_mirrored_recipes,
     "multi_worker": run_multi_worker,
     "jax_data_parallel": run_jax_data_parallel,
     "jax_data_parallel_full": lambda: run_jax_data_parallel(full=True),

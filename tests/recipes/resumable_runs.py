@@ -161,7 +161,7 @@ def write_mnist(workdir):
 
 
 def glimpse_run(workdir, backup_dir, callbacks, seed=0):
-    """3 epochs of `train_on_mnist` on 100 training digits, batches of 32.
+    """2 epochs of `train_on_mnist` on 100 training digits, batches of 32.
 
     Epochs of 4 batches (the last of 4 digits), new placements every epoch,
     the sampled glimpse locations (a `SeedGenerator`), Adam's cosine decay.
@@ -170,7 +170,7 @@ def glimpse_run(workdir, backup_dir, callbacks, seed=0):
 
     first = FirstEpoch()
     model, metadata = glimpse_training.train_on_mnist(
-        write_mnist(workdir), "mnist_28x28", epochs=3, seed=seed, batch_size=32,
+        write_mnist(workdir), "mnist_28x28", epochs=2, seed=seed, batch_size=32,
         jit_compile=False, monte_carlo_samples=1, callbacks=[first, *callbacks],
         backup_dir=backup_dir,
     )
@@ -178,12 +178,12 @@ def glimpse_run(workdir, backup_dir, callbacks, seed=0):
 
 
 def captioning_run(workdir, backup_dir, callbacks, seed=0):
-    """3 epochs of `train_on_shapes` on 40 scenes: epochs of 2 batches (32 + 8)."""
+    """2 epochs of `train_on_shapes` on 40 scenes: epochs of 2 batches (32 + 8)."""
     from keras_memory.applications.captioning import shapes_training
 
     first = FirstEpoch()
     captioner, metadata = shapes_training.train_on_shapes(
-        epochs=3, examples=40, validation_examples=8, seed=seed, jit_compile=False,
+        epochs=2, examples=40, validation_examples=8, seed=seed, jit_compile=False,
         callbacks=[first, *callbacks], backup_dir=backup_dir,
     )
     return captioner, {"metadata": metadata, "first_epoch": first.first_epoch}

@@ -232,13 +232,12 @@ def test_dates_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
 @pytest.mark.parametrize(
     "training, stop_after, trained_after_resuming",
     [
-        # `train_on_mnist`: epochs of 4 batches, 12 in all; the resumed
-        # epochs draw the placements and glimpse locations of the run never
-        # stopped.
-        ("glimpse_run", 6, 8),
-        # `train_on_shapes`: epochs of 2 batches, 6 in all; the resumed
-        # epochs are shuffled as in the run never stopped.
-        ("captioning_run", 3, 4),
+        # `train_on_mnist`: 2 epochs of 4 batches; the resumed epoch draws
+        # the placements and glimpse locations of the run never stopped.
+        ("glimpse_run", 6, 4),
+        # `train_on_shapes`: 2 epochs of 2 batches; the resumed epoch is
+        # shuffled as in the run never stopped.
+        ("captioning_run", 3, 2),
     ],
 )
 def test_stopped_mid_epoch_resumes_to_the_uninterrupted_run(
