@@ -29,6 +29,20 @@ Five sections, each printing one table; choose them with `--parts`
 5. recall: associative recall, the NTM (paper's setup) and the LSTM
    baseline trained on 2 to 6 items on the same budget, tested on 2 to 6
    items and on 12 (generalisation to longer sequences).
+6. throughput: whole copy runs of `--throughput-sequences` sequences
+   (lengths 1 to 20, `fit` on `copy_dataset`, `compile_for_copy`) at batch
+   32 and 1, with and without XLA and with 1 to 8 length buckets
+   (`copy_dataset(buckets=...)`), against a plain `keras.layers.LSTM` of
+   the controller's 100 units trained the same way in the same run: the
+   XLA compiles of each run (one per distinct batch shape), their seconds
+   (each shape's first batch less its later batches' median), the steady
+   sequences per second (every batch but each shape's first) and those of
+   the whole run, compiles included.
+7. profile: where the XLA-compiled training step of the copy NTM spends
+   its time: `--profile-steps` steps of `train_on_batch` at batch 32 and
+   length `--speed-length` under the TensorFlow profiler, the XLA:CPU
+   kernels it ran per time step, their mean duration, and the kernel
+   kinds (fusion names without their number) by share of kernel time.
 
 Times are wall-clock on this machine, after a warm-up (tracing and XLA
 compilation are not timed), with the two models timed in turns so that
@@ -39,6 +53,8 @@ Run from the project root:
     .venv/bin/python benchmarks/ntm.py --quick                 # every part, seconds each
     .venv/bin/python benchmarks/ntm.py --parts speed,scaling   # minutes
     .venv/bin/python benchmarks/ntm.py --parts generalisation --weights copy
+    .venv/bin/python benchmarks/ntm.py --parts throughput      # about 15 minutes
+    .venv/bin/python benchmarks/ntm.py --parts profile         # a minute
     .venv/bin/python benchmarks/ntm.py                         # hours on 2 cores
 """
 
@@ -63,7 +79,9 @@ from keras_memory.applications import ntm_copy  # noqa: E402
 from keras_memory.datasets import algorithmic  # noqa: E402
 from keras_memory.layers import NTM  # noqa: E402
 
-PARTS = ("convergence", "generalisation", "speed", "scaling", "recall")
+PARTS = (
+    "convergence", "generalisation", "speed", "scaling", "recall", "throughput", "profile",
+)
 WARMUP_CALLS = 2
 # The paper's LSTM baselines (Graves et al. 2014, table 3): 3 x 256 units,
 # RMSProp learning rate 3e-5 for copy and 1e-4 for associative recall.
@@ -94,6 +112,11 @@ QUICK_SETTINGS = {
     "scaling_length": 2,
     "recall_sequences": 16,
     "recall_test_items": [2, 3],
+    "throughput_sequences": 64,
+    "throughput_batch1_sequences": 8,
+    "throughput_buckets": [2],
+    "profile_steps": 1,
+    "profile_batch_size": 2,
 }
 
 
@@ -187,6 +210,17 @@ def parse_args(argv=None):
                        help="training budget in sequences of 2-6 items")
     group.add_argument("--recall-test-items", type=int_list,
                        default=list(RECALL_TEST_ITEMS))
+    group = parser.add_argument_group("throughput (whole copy runs)")
+    group.add_argument("--throughput-sequences", type=positive_int, default=30_000,
+                       help="sequences of each batch-32 run")
+    group.add_argument("--throughput-batch1-sequences", type=positive_int, default=3_000,
+                       help="sequences of each batch-1 run")
+    group.add_argument("--throughput-buckets", type=int_list, default=[1, 2, 4, 8],
+                       help="numbers of length buckets of the XLA runs at batch 32")
+    group = parser.add_argument_group("profile")
+    group.add_argument("--profile-steps", type=positive_int, default=5,
+                       help="profiled training steps (after 3 unprofiled ones)")
+    group.add_argument("--profile-batch-size", type=positive_int, default=32)
     args = parser.parse_args(argv)
     args.lstm_units = LSTM_UNITS
     args.track_length = 20  # the paper's training range
@@ -357,7 +391,8 @@ def train_copy_model(model, learning_rate, sequences, args):
         range(1, args.track_length + 1),
     )
     dataset = algorithmic.copy_dataset(
-        args.batch_size, 1, args.max_length, seed=args.seed
+        args.batch_size, 1, args.max_length, seed=args.seed,
+        buckets=algorithmic.step_buckets(2 * args.max_length + 1, ntm_copy.COPY_BUCKETS),
     ).prefetch(4)
     start = time.perf_counter()
     # shuffle=False: an endless generated stream, nothing to shuffle.
@@ -657,6 +692,234 @@ def recall(args, trained):
     )
 
 
+# === 6. Throughput of whole copy runs ===
+
+
+class BatchTimer(keras.callbacks.Callback):
+    """The wall time of every training batch of a `fit`."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def controller_lstm(units=ntm_copy.CONTROLLER_UNITS):
+    """A plain `keras.layers.LSTM` of the NTM's controller size (100 units)."""
+    sequence = keras.Input((None, ntm_copy.INPUT_CHANNELS), name="sequence")
+    hidden = keras.layers.LSTM(units, return_sequences=True, name="lstm")(sequence)
+    bits = keras.layers.Dense(
+        ntm_copy.OUTPUT_CHANNELS, activation="sigmoid", name="bits"
+    )(hidden)
+    return keras.Model(sequence, bits, name="controller_lstm")
+
+
+def copy_run(build, batch_size, sequences, jit_compile, num_buckets, seed,
+             max_length=COPY_TRAINING_LENGTH):
+    """One whole copy run: `fit` on `sequences` sequences, every batch timed.
+
+    Returns the row's numbers: compiles, compile seconds, steady and whole
+    sequences per second.
+    """
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = ntm_copy.compile_for_copy(build(), jit_compile=jit_compile)
+    steps = max(1, sequences // batch_size)
+    buckets = (
+        None if num_buckets is None
+        else algorithmic.step_buckets(2 * max_length + 1, num_buckets)
+    )
+    dataset = algorithmic.copy_dataset(
+        batch_size, 1, max_length, seed=seed, buckets=buckets
+    )
+    # The same stream, read again for the shape of every batch.
+    shapes = [int(x.shape[1]) for x, _, _ in dataset.take(steps).as_numpy_iterator()]
+    timer = BatchTimer()
+    start = time.perf_counter()
+    model.fit(dataset.prefetch(4), steps_per_epoch=steps, epochs=1, verbose=0,
+              callbacks=[timer], shuffle=False)
+    whole = time.perf_counter() - start
+    seconds = np.array(timer.seconds)
+    first = {}
+    for index, steps_of_batch in enumerate(shapes):
+        first.setdefault(steps_of_batch, index)
+    later = np.ones(len(shapes), bool)
+    later[list(first.values())] = False
+    compile_seconds = 0.0
+    for steps_of_batch, index in first.items():
+        same = later & (np.array(shapes) == steps_of_batch)
+        typical = np.median(seconds[same]) if same.any() else 0.0
+        compile_seconds += max(0.0, seconds[index] - typical)
+    steady = batch_size * later.sum() / seconds[later].sum() if later.any() else float("nan")
+    padded = np.mean(shapes)
+    return {
+        "compiles": len(first),
+        "compile_seconds": compile_seconds,
+        "steady": steady,
+        "whole": batch_size * steps / whole,
+        "whole_seconds": whole,
+        "mean_steps": padded,
+    }
+
+
+def throughput(args, trained):
+    if args.small_units:  # --quick: tiny models, short sequences
+        def ntm():
+            return ntm_model(ntm_copy.INPUT_CHANNELS, ntm_copy.OUTPUT_CHANNELS, args)
+
+        def lstm():
+            return controller_lstm(args.small_units)
+    else:
+        def ntm():
+            return ntm_copy.NTMCopy(weights=None)
+
+        lstm = controller_lstm
+    configurations = []
+    for batch_size, sequences in ((32, args.throughput_sequences),
+                                  (1, args.throughput_batch1_sequences)):
+        configurations += [
+            (batch_size, sequences, "NTM", ntm, False, None),
+            (batch_size, sequences, "NTM", ntm, True, None),
+        ]
+        bucket_counts = (
+            args.throughput_buckets if batch_size == 32 else [ntm_copy.COPY_BUCKETS]
+        )
+        configurations += [
+            (batch_size, sequences, "NTM", ntm, True, count) for count in bucket_counts
+        ]
+        configurations += [
+            (batch_size, sequences, "LSTM", lstm, False, None),
+            (batch_size, sequences, "LSTM", lstm, True, ntm_copy.COPY_BUCKETS),
+        ]
+    rows = []
+    for batch_size, sequences, name, build, jit_compile, buckets in configurations:
+        run = copy_run(build, batch_size, sequences, jit_compile, buckets, args.seed,
+                       max_length=args.max_length)
+        rows.append([
+            batch_size, name, jit_compile, buckets or "none",
+            f"{run['mean_steps']:.1f}", run["compiles"], f"{run['compile_seconds']:.1f}",
+            f"{run['steady']:.1f}", f"{run['whole']:.1f}", f"{run['whole_seconds']:.0f}",
+        ])
+        print(f"  {rows[-1]}", flush=True)
+    section(
+        "Throughput of whole copy runs",
+        "Training sequences per second of whole copy runs (lengths "
+        f"1-{args.max_length}, `fit` on `copy_dataset`, `compile_for_copy`, "
+        f"seed {args.seed}; {args.throughput_sequences:,} sequences at batch 32, "
+        f"{args.throughput_batch1_sequences:,} at batch 1), the NTM copy model "
+        f"against a plain LSTM of its controller's size "
+        f"({args.small_units or ntm_copy.CONTROLLER_UNITS} units), in one run; "
+        f"{machine()}.",
+        ["batch", "model", "jit_compile", "buckets", "mean steps", "shapes",
+         "first-batch s", "steady seq/s", "whole-run seq/s", "run s"],
+        rows,
+        args,
+        notes=[
+            "shapes: distinct batch shapes of the run; with XLA the step "
+            "compiles once per shape. first-batch s: each shape's first batch "
+            "less the median of its later batches, summed (the XLA compiles, "
+            "or without XLA the tracing). mean steps: the mean padded length "
+            "(2 L + 1 unpadded, 22 on average for lengths 1-20).",
+            "steady: every batch but each shape's first; whole-run: the whole "
+            "`fit`, compiles and tracing included.",
+        ],
+    )
+
+
+# === 7. Profile of the XLA step ===
+
+
+def kernel_events(logdir):
+    """`(name, microseconds)` of every XLA:CPU kernel in a profiler trace.
+
+    Reads the `.xplane.pb` that `tf.profiler.experimental.stop()` wrote:
+    the host plane's Eigen thread lines hold one event per kernel (thunk),
+    inside the `ThunkExecutor::Execute` events that are skipped here.
+    """
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    (path,) = pathlib.Path(logdir).glob("plugins/profile/*/*.xplane.pb")
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(path.read_bytes())
+    events = []
+    for plane in space.planes:
+        names = {key: value.name for key, value in plane.event_metadata.items()}
+        for line in plane.lines:
+            if "Eigen" not in line.name:
+                continue
+            for event in line.events:
+                name = names.get(event.metadata_id, "?")
+                if name != "ThunkExecutor::Execute":
+                    events.append((name, event.duration_ps / 1e6))
+    return events
+
+
+def profile(args, trained):
+    import tempfile
+
+    import tensorflow as tf
+
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(args.seed)
+    model = (ntm_model(ntm_copy.INPUT_CHANNELS, ntm_copy.OUTPUT_CHANNELS, args)
+             if args.small_units else ntm_copy.NTMCopy(weights=None))
+    ntm_copy.compile_for_copy(model, jit_compile=True)
+    x, y, weights = algorithmic.copy_task(
+        args.profile_batch_size, args.speed_length, args.speed_length, seed=args.seed
+    )
+    for _ in range(3):  # compile, then warm up
+        model.train_on_batch(x, y, sample_weight=weights)
+    start = time.perf_counter()
+    for _ in range(args.profile_steps):
+        model.train_on_batch(x, y, sample_weight=weights)
+    unprofiled = (time.perf_counter() - start) / args.profile_steps
+    with tempfile.TemporaryDirectory() as logdir:
+        start = time.perf_counter()
+        tf.profiler.experimental.start(logdir)
+        for _ in range(args.profile_steps):
+            model.train_on_batch(x, y, sample_weight=weights)
+        tf.profiler.experimental.stop()
+        seconds = time.perf_counter() - start
+        events = kernel_events(logdir)
+    time_steps = args.profile_steps * x.shape[1]
+    total = sum(duration for _, duration in events)
+    kinds = {}
+    for name, duration in events:
+        kind = name.split(".")[0]
+        count, spent = kinds.get(kind, (0, 0.0))
+        kinds[kind] = (count + 1, spent + duration)
+    rows = [
+        [kind, f"{count / time_steps:.1f}", f"{spent / count:.1f}",
+         f"{100 * spent / total:.1f}"]
+        for kind, (count, spent) in sorted(kinds.items(), key=lambda item: -item[1][1])[:12]
+    ]
+    rows.append(["all kernels", f"{len(events) / time_steps:.1f}",
+                 f"{total / max(1, len(events)):.1f}", "100.0"])
+    section(
+        "Profile of the XLA training step",
+        f"The copy NTM's XLA-compiled training step (`train_on_batch`, batch "
+        f"{args.profile_batch_size}, {x.shape[1]} time steps), "
+        f"{args.profile_steps} steps under the TensorFlow profiler "
+        f"({1000 * seconds / args.profile_steps:.1f} ms a step with the "
+        f"profiler on, {1000 * unprofiled:.1f} ms without it, "
+        f"{1000 * unprofiled / x.shape[1]:.2f} ms a time step): the XLA:CPU "
+        f"kernels it ran, by kind; {machine()}.",
+        ["kernel kind", "kernels per time step", "mean us", "% of kernel time"],
+        rows,
+        args,
+        notes=["Kernel time is summed over the CPU threads, so it exceeds the "
+               "wall time on several cores, and the profiler's own cost is in "
+               "it: read the counts and the shares. dynamic-update-slice fusions store "
+               "the forward step's values for the gradient; MatMul and dot are "
+               "the controller's and the heads' matrix products."],
+    )
+
+
 def machine():
     return (
         f"keras {keras.__version__} ({keras.backend.backend()}), "
@@ -677,6 +940,8 @@ def main(argv=None):
         "speed": speed,
         "scaling": scaling,
         "recall": recall,
+        "throughput": throughput,
+        "profile": profile,
     }
     start = time.perf_counter()
     for part in args.parts:

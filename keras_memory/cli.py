@@ -381,8 +381,8 @@ def build_parser():
         "--no-jit",
         action="store_true",
         help=(
-            "babi, glimpse and captioning only: train without XLA (no compilation: a "
-            "faster start)"
+            "ntm-copy, babi, glimpse and captioning only: train without XLA (no "
+            "compilation: a faster start, slower steps)"
         ),
     )
     train.add_argument(

@@ -25,10 +25,12 @@ from keras_memory.datasets.algorithmic import bit_errors_per_sequence
 from keras_memory.datasets.algorithmic import copy_dataset
 from keras_memory.datasets.algorithmic import copy_task
 from keras_memory.datasets.algorithmic import normalize_repeats
+from keras_memory.datasets.algorithmic import pad_to_bucket
 from keras_memory.datasets.algorithmic import priority_sort_dataset
 from keras_memory.datasets.algorithmic import priority_sort_task
 from keras_memory.datasets.algorithmic import repeat_copy_dataset
 from keras_memory.datasets.algorithmic import repeat_copy_task
+from keras_memory.datasets.algorithmic import step_buckets
 from keras_memory.datasets.babi import BabiArrays
 from keras_memory.datasets.babi import BabiData
 from keras_memory.datasets.babi import BabiExample
@@ -92,10 +94,12 @@ __all__ = [
     "copy_dataset",
     "copy_task",
     "normalize_repeats",
+    "pad_to_bucket",
     "priority_sort_dataset",
     "priority_sort_task",
     "repeat_copy_dataset",
     "repeat_copy_task",
+    "step_buckets",
     "BabiArrays",
     "BabiData",
     "BabiExample",

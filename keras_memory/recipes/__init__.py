@@ -188,6 +188,8 @@ def train_and_save(recipe, options):
         )
     keras.utils.set_random_seed(options.seed)
     model = recipe.build_model()
+    if getattr(options, "no_jit", False):  # --no-jit: the recipes compile with XLA
+        model.jit_compile = False
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = EpochCheckpoint(checkpoint_path(output))
     try:

@@ -3,8 +3,9 @@
 The paper's copy task (Graves et al. 2014, section 4.1) with the
 `keras_memory.applications.NTMCopy` model. An epoch is
 `SEQUENCES_PER_EPOCH` generated sequences of 1 to 20 random 8-bit vectors,
-16 to a batch. The demo starts from the shipped weights; `keras-memory
-train ntm-copy` trains from scratch.
+16 to a batch, padded to 2 length buckets so that the XLA step compiles
+twice (`train_copy`). The demo starts from the shipped weights; `keras-memory
+train ntm-copy` trains from scratch (`--no-jit`: without XLA).
 """
 
 import numpy as np
@@ -76,4 +77,5 @@ RECIPE = Recipe(
     example_inputs=example_inputs,
     plot=plot,
     build_pretrained=build_pretrained,
+    options=("no_jit",),
 )

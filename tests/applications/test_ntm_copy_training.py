@@ -46,9 +46,49 @@ def test_copy_progress_checkpoints_the_best_weights(tmp_path):
     assert np.mean(list(errors.values())) == pytest.approx(best_errors, abs=1e-6)
 
 
+def test_a_padded_batch_has_the_loss_metric_and_update_of_the_unpadded_one():
+    # Padding a batch to a length bucket (copy_dataset(buckets=...)) adds
+    # zero steps of weight 0 after the answer: the loss (a mean over the
+    # scored bits), the bit errors and the gradient step are unchanged.
+    from keras_memory.datasets.algorithmic import copy_task
+    from keras_memory.datasets.algorithmic import pad_to_bucket
+
+    batch = copy_task(4, 6, 6, seed=3)  # 13 steps
+    padded = pad_to_bucket(*batch, (31,))
+    results = []
+    for inputs, targets, weights in (batch, padded):
+        keras.utils.set_random_seed(0)
+        model = ntm_copy.compile_for_copy(
+            NTMCopy(weights=None, memory_size=16), learning_rate=1e-3, jit_compile=False
+        )
+        evaluated = model.evaluate(inputs, targets, sample_weight=weights, verbose=0)
+        model.train_on_batch(inputs, targets, sample_weight=weights)
+        results.append((evaluated, model.get_weights()))
+    (loss, errors), weights = results[0]
+    (padded_loss, padded_errors), padded_weights = results[1]
+    assert padded_loss == pytest.approx(loss, rel=1e-6)
+    assert padded_errors == errors
+    # The loss is the mean cross-entropy per scored bit: an untrained model
+    # predicts about 0.5 everywhere, so about log 2.
+    assert loss == pytest.approx(np.log(2.0), rel=0.05)
+    for after, padded_after in zip(weights, padded_weights):
+        np.testing.assert_allclose(padded_after, after, atol=1e-6)
+
+
+def test_compile_for_copy_uses_xla_by_default():
+    # The package's "auto": XLA on, on this CPU too (Keras's "auto" is off).
+    model = ntm_copy.compile_for_copy(NTMCopy(weights=None, memory_size=8))
+    assert model.jit_compile is True
+    assert ntm_copy.compile_for_copy(model, jit_compile=False).jit_compile is False
+
+
 def test_bad_training_arguments(tmp_path):
     model = NTMCopy(weights=None)
     assert_invalid_argument(ntm_copy.train_copy, "sequences", 0, model, 0)
+    assert_invalid_argument(ntm_copy.train_copy, "buckets", 0, model, 16, buckets=0)
+    assert_invalid_argument(
+        ntm_copy.train_copy, "buckets", (11, 21), model, 16, buckets=(11, 21)
+    )
     assert_invalid_argument(ntm_copy.CopyProgress, "every", 0, 16, every=0)
     assert_invalid_argument(
         ntm_copy.CopyProgress, "checkpoint", "best.h5", 16, checkpoint="best.h5"

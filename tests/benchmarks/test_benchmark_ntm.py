@@ -30,7 +30,9 @@ def quick_tables():
     assert result.returncode == 0, result.stderr[-4000:]
     stdout = result.stdout
     tables = markdown_tables(stdout)
-    parts = ["convergence", "generalisation", "speed", "scaling", "recall"]
+    parts = [
+        "convergence", "generalisation", "speed", "scaling", "recall", "throughput", "profile",
+    ]
     for part in parts:
         assert f"({part}: " in stdout
     assert len(tables) == len(parts)
@@ -88,6 +90,51 @@ def test_recall_table(quick_tables):
     for row in rows:
         # An answer is one item of 3 x 6 bits.
         assert all(0 <= _number(cell) <= 18 for cell in row[2:])
+
+
+@pytest.mark.slow  # fast: test_a_copy_run_counts_its_shapes_and_times
+def test_throughput_table(quick_tables):
+    header, rows = quick_tables["throughput"]
+    assert header[:6] == ["batch", "model", "jit_compile", "buckets", "mean steps", "shapes"]
+    assert {(row[0], row[1]) for row in rows} == {
+        ("32", "NTM"), ("32", "LSTM"), ("1", "NTM"), ("1", "LSTM"),
+    }
+    for row in rows:
+        # Lengths 1 to 3: 3, 5 or 7 steps; two buckets are (4, 7).
+        shapes = int(row[header.index("shapes")])
+        assert shapes <= {"none": 3, "2": 2, "4": 4}[row[3]]
+        assert _number(row[header.index("whole-run seq/s")]) > 0
+
+
+def test_a_copy_run_counts_its_shapes_and_times():
+    # The fast version of the throughput part: one tiny run, in this process.
+    benchmark = load_benchmark("ntm")
+    run = benchmark.copy_run(
+        lambda: benchmark.controller_lstm(4), batch_size=2, sequences=40,
+        jit_compile=False, num_buckets=2, seed=0, max_length=3,
+    )
+    # Lengths 1 to 3 are 3, 5 or 7 steps, padded to the buckets (4, 7).
+    assert run["compiles"] == 2
+    assert 4.0 <= run["mean_steps"] <= 7.0
+    assert run["compile_seconds"] >= 0.0
+    assert run["whole"] > 0 and run["steady"] > 0
+    unbucketed = benchmark.copy_run(
+        lambda: benchmark.controller_lstm(4), batch_size=2, sequences=40,
+        jit_compile=False, num_buckets=None, seed=0, max_length=3,
+    )
+    assert unbucketed["compiles"] == 3
+    assert unbucketed["mean_steps"] < run["mean_steps"]
+
+
+def test_quick_profile_part_in_process(capsys):
+    stdout = run_main(capsys, "ntm", "--quick", "--parts", "profile", "--format", "markdown")
+    (table,) = markdown_tables(stdout)
+    columns = table_columns(table)
+    assert columns["kernel kind"][-1] == "all kernels"
+    # A training step of an NTM runs many kernels per time step.
+    assert _number(columns["kernels per time step"][-1]) > 50
+    shares = [_number(share) for share in columns["% of kernel time"][:-1]]
+    assert shares == sorted(shares, reverse=True) and sum(shares) <= 100.05
 
 
 def test_unknown_parts_are_refused(capsys):

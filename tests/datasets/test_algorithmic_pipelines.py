@@ -13,10 +13,12 @@ from keras_memory.datasets.algorithmic import Curriculum
 from keras_memory.datasets.algorithmic import associative_recall_dataset
 from keras_memory.datasets.algorithmic import copy_dataset
 from keras_memory.datasets.algorithmic import copy_task
+from keras_memory.datasets.algorithmic import pad_to_bucket
 from keras_memory.datasets.algorithmic import pipelines
 from keras_memory.datasets.algorithmic import priority_sort_dataset
 from keras_memory.datasets.algorithmic import repeat_copy_dataset
 from keras_memory.datasets.algorithmic import repeat_copy_task
+from keras_memory.datasets.algorithmic import step_buckets
 
 
 def _take(dataset, count):
@@ -134,6 +136,67 @@ def test_fit_on_a_curriculum_stream_with_the_metric():
     assert traced_shapes == []
 
 
+def test_step_buckets_are_evenly_spaced_up_to_the_longest_batch():
+    assert step_buckets(41, 4) == (11, 21, 31, 41)  # ceil(41 k / 4)
+    assert step_buckets(41, 1) == (41,)
+    assert step_buckets(3, 5) == (1, 2, 3)  # repeats dropped
+    assert_invalid_argument(step_buckets, "count", 0, 41, 0)
+    assert_invalid_argument(step_buckets, "max_steps", 0, 0, 4)
+
+
+def test_pad_to_bucket_adds_zero_steps_of_weight_zero_at_the_end():
+    inputs, targets, weights = copy_task(3, 6, 6, seed=2)  # 13 steps
+    padded = pad_to_bucket(inputs, targets, weights, (11, 21, 31))
+    assert [array.shape[1] for array in padded] == [21, 21, 21]
+    for array, original in zip(padded, (inputs, targets, weights)):
+        np.testing.assert_array_equal(array[:, :13], original)
+        assert not array[:, 13:].any()
+    same = pad_to_bucket(inputs, targets, weights, (13, 20))
+    assert all(a is b for a, b in zip(same, (inputs, targets, weights)))
+    assert_invalid_argument(
+        pad_to_bucket, "buckets", (5, 12), inputs, targets, weights, (5, 12)
+    )
+
+
+def test_a_bucketed_copy_run_has_one_shape_per_bucket():
+    # The batches of a 30,000-sequence run at batch 16 (train_copy's stream):
+    # 4 shapes instead of the 20 lengths, each batch the unpadded batch of
+    # the same seed followed by zero steps.
+    steps = 30_000 // 16
+    buckets = step_buckets(41, 4)
+    shapes = {}
+    for index, (inputs, targets, weights) in enumerate(
+        copy_dataset(16, 1, 20, seed=0, buckets=buckets).take(steps).as_numpy_iterator()
+    ):
+        shapes[inputs.shape[1]] = shapes.get(inputs.shape[1], 0) + 1
+        if index < 40:
+            original = copy_task(16, 1, 20, seed=(0, index))
+            length = original[0].shape[1]
+            assert inputs.shape[1] == min(b for b in buckets if b >= length)
+            for array, unpadded in zip((inputs, targets, weights), original):
+                np.testing.assert_array_equal(array[:, :length], unpadded)
+                assert not array[:, length:].any()
+    assert sorted(shapes) == list(buckets)
+    assert sum(shapes.values()) == steps
+    unbucketed = {x.shape[1] for x, _, _ in _take(copy_dataset(16, 1, 20, seed=0), 400)}
+    assert len(unbucketed) == 20
+
+
+def test_every_task_takes_buckets():
+    # One bucket of the task's longest batch: a fixed shape in the spec.
+    datasets = {
+        "copy": (copy_dataset(2, 1, 5, buckets=[11]), 11),
+        "repeat copy": (repeat_copy_dataset(2, 1, 3, 1, 2, buckets=[11]), 11),
+        "recall": (associative_recall_dataset(2, 2, 3, buckets=[20]), 20),
+        "sort": (priority_sort_dataset(2, 4, 3, curriculum=Curriculum(1, 4, 1, 1),
+                                       buckets=[8]), 8),
+    }
+    for name, (dataset, steps) in datasets.items():
+        assert dataset.element_spec[0].shape[1] == steps, name
+        for inputs, targets, weights in _take(dataset, 4):
+            assert inputs.shape[1] == targets.shape[1] == weights.shape[1] == steps, name
+
+
 # function -> [(bad arguments, the argument named)]
 BAD_ARGUMENTS = {
     copy_dataset: [
@@ -141,18 +204,24 @@ BAD_ARGUMENTS = {
         ({"min_length": 3, "max_length": 2}, "max_length"),
         ({"curriculum": 5}, "curriculum"),
         ({"seed": -3}, "seed"),
+        ({"buckets": [11, 21, 31]}, "buckets"),  # the longest batch has 41 steps
+        ({"buckets": (0, 41)}, "buckets"),
+        ({"buckets": 4}, "buckets"),
     ],
     repeat_copy_dataset: [
         ({"batch_size": 0}, "batch_size"),
         ({"max_repeats": 0}, "max_repeats"),
+        ({"buckets": [111]}, "buckets"),  # 10 + 1 + 10 * 10 + 1 = 112
     ],
     associative_recall_dataset: [
         ({"batch_size": 0}, "batch_size"),
         ({"min_items": 0}, "min_items"),
+        ({"buckets": [31]}, "buckets"),  # 4 * 6 + 8 = 32
     ],
     priority_sort_dataset: [
         ({"batch_size": 1.0}, "batch_size"),
         ({"num_sorted": 30}, "num_sorted"),
+        ({"buckets": [36]}, "buckets"),  # 20 + 1 + 16 = 37
     ],
     Curriculum: [
         ({"start": 0}, "start"),

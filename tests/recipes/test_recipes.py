@@ -27,6 +27,7 @@ def test_every_task_is_a_recipe():
     assert recipes["captioning"].options == ("examples", "no_jit")
     assert recipes["glimpse"].options == ("data", "setup", "no_jit")
     assert recipes["babi"].options == ("data", "task", "no_jit")
+    assert recipes["ntm-copy"].options == ("no_jit",)
     assert recipes["babi"].run_evaluate is not None
     with pytest.raises(ValueError, match="argument `name`.*'babi'"):
         get_recipe("nope")

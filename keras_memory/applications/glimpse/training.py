@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_memory import validation
+from keras_memory.applications.xla import resolve_jit_compile
 from keras_memory.callbacks.backup_and_resume import add_backup
 
 # Adam at 1e-3 as in the PyTorch reference (the paper used SGD with momentum).
@@ -17,7 +18,9 @@ def compile_glimpse_classifier(model, learning_rate=LEARNING_RATE, jit_compile="
     Args:
         model: A `GlimpseClassifier`.
         learning_rate: Adam's learning rate. Default: `1e-3`.
-        jit_compile: Passed to `compile`. Default: `"auto"`.
+        jit_compile: `"auto"` (XLA on, CPU included, unless it cannot run:
+            `keras_memory.applications.xla.resolve_jit_compile`), `True` or
+            `False`. Default: `"auto"`.
 
     Returns:
         `model`, compiled.
@@ -26,7 +29,7 @@ def compile_glimpse_classifier(model, learning_rate=LEARNING_RATE, jit_compile="
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         metrics=["accuracy"],
-        jit_compile=jit_compile,
+        jit_compile=resolve_jit_compile(model, jit_compile),
     )
     return model
 
@@ -209,7 +212,7 @@ def train_on_mnist(
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         metrics=["accuracy"],
-        jit_compile=jit_compile,
+        jit_compile=resolve_jit_compile(model, jit_compile),
     )
     start = time.time()
     history = model.fit(

@@ -32,6 +32,7 @@ from keras_memory.applications.memn2n_babi import model as model_lib
 from keras_memory.applications.memn2n_babi import presets
 from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
 from keras_memory.applications.memn2n_babi.evaluation import task_errors
+from keras_memory.applications.xla import resolve_jit_compile
 from keras_memory.callbacks import LinearStart
 from keras_memory.callbacks.backup_and_resume import add_backup
 from keras_memory.datasets import babi
@@ -115,6 +116,9 @@ def compile_for_babi(model, learning_rate=LEARNING_RATE, clipnorm=CLIPNORM, jit_
     `PaperSchedule`), and the cross-entropy summed over the batch: "the cost
     is not averaged over a batch", so a step of SGD at 0.01 moves as far as
     0.32 on the batch mean would.
+
+    `jit_compile="auto"` (the default) is XLA on, CPU included, unless it
+    cannot run (`keras_memory.applications.xla.resolve_jit_compile`).
     """
     loss = keras.losses.SparseCategoricalCrossentropy(reduction="sum")
     metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -125,7 +129,7 @@ def compile_for_babi(model, learning_rate=LEARNING_RATE, clipnorm=CLIPNORM, jit_
         optimizer=memory_network_optimizer(learning_rate, clipnorm),
         loss=loss,
         metrics=metrics,
-        jit_compile=jit_compile,
+        jit_compile=resolve_jit_compile(model, jit_compile),
     )
     return model
 

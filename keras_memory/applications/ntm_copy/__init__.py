@@ -27,6 +27,7 @@ from keras_memory.applications.ntm_copy.presets import METADATA_FILE
 from keras_memory.applications.ntm_copy.presets import SHIPPED_WEIGHTS
 from keras_memory.applications.ntm_copy.presets import shipped_metadata
 from keras_memory.applications.ntm_copy.presets import shipped_weights_path
+from keras_memory.applications.ntm_copy.training import COPY_BUCKETS
 from keras_memory.applications.ntm_copy.training import GRADIENT_CLIP
 from keras_memory.applications.ntm_copy.training import LEARNING_RATE
 from keras_memory.applications.ntm_copy.training import MOMENTUM
@@ -36,6 +37,7 @@ from keras_memory.applications.ntm_copy.training import save_weights_atomically
 from keras_memory.applications.ntm_copy.training import train_copy
 
 __all__ = [
+    "COPY_BUCKETS",
     "CONTROLLER_UNITS",
     "GRADIENT_CLIP",
     "INPUT_CHANNELS",

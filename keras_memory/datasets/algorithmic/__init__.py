@@ -37,8 +37,10 @@ from keras_memory.datasets.algorithmic.metrics import bit_errors_per_sequence
 from keras_memory.datasets.algorithmic.pipelines import Curriculum
 from keras_memory.datasets.algorithmic.pipelines import associative_recall_dataset
 from keras_memory.datasets.algorithmic.pipelines import copy_dataset
+from keras_memory.datasets.algorithmic.pipelines import pad_to_bucket
 from keras_memory.datasets.algorithmic.pipelines import priority_sort_dataset
 from keras_memory.datasets.algorithmic.pipelines import repeat_copy_dataset
+from keras_memory.datasets.algorithmic.pipelines import step_buckets
 from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_ITEM_LENGTH
 from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_MAX_ITEMS
 from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_NUM_BITS
@@ -70,8 +72,10 @@ __all__ = [
     "copy_dataset",
     "copy_task",
     "normalize_repeats",
+    "pad_to_bucket",
     "priority_sort_dataset",
     "priority_sort_task",
     "repeat_copy_dataset",
+    "step_buckets",
     "repeat_copy_task",
 ]

@@ -5,7 +5,12 @@
 `(seed, i)`, with an optional curriculum (`Curriculum`) that raises the
 task's size as training goes on. `start` begins a stream at batch `start`
 (a run resumed from a backup goes on with the batches it had not seen).
+`buckets` pads every batch at its end to one of a few step counts
+(`step_buckets`, `pad_to_bucket`), so that an XLA-compiled training step
+compiles once per bucket instead of once per sequence length.
 """
+
+import numpy as np
 
 from keras_memory import validation
 from keras_memory.datasets.algorithmic.tasks import ASSOCIATIVE_RECALL_NUM_BITS
@@ -106,6 +111,80 @@ def _current_maximum(curriculum, batch_index, low, high):
     return min(high, max(low, int(value)))
 
 
+# === Length buckets ===
+
+
+def step_buckets(max_steps, count):
+    """`count` step counts spaced evenly up to `max_steps`: the buckets.
+
+    Bucket `k` (from 1) holds `ceil(k * max_steps / count)` steps, so the
+    last bucket is `max_steps` and no batch of the task is longer. Repeated
+    values (when `count > max_steps`) are dropped.
+
+    Example:
+
+    >>> step_buckets(41, 4)  # the copy task's lengths 1 to 20
+    (11, 21, 31, 41)
+    """
+    max_steps = validation.check_positive_int("max_steps", max_steps)
+    count = validation.check_positive_int("count", count)
+    return tuple(sorted({-(-k * max_steps // count) for k in range(1, count + 1)}))
+
+
+def _check_buckets(buckets, max_steps):
+    """`None`, or `buckets` as a sorted tuple whose last entry holds `max_steps`."""
+    if buckets is None:
+        return None
+    given = buckets
+    buckets = tuple(sorted(set(validation.check_positive_int_list("buckets", buckets))))
+    if buckets[-1] < max_steps:
+        raise validation.invalid_argument(
+            "buckets",
+            f"step counts whose largest is at least the task's longest batch "
+            f"({max_steps} steps)",
+            given,
+        )
+    return buckets
+
+
+def pad_to_bucket(inputs, targets, sample_weights, buckets):
+    """Pads a batch at its end to the smallest bucket that holds it.
+
+    The added steps have all-zero inputs and targets and sample weight 0.
+    They come after the answer, so a causal model (any RNN running
+    forwards) computes the same outputs on the real steps; a loss reduced
+    over the sample weights (`reduction="mean_with_sample_weight"`, as
+    `compile_for_copy` does) and `BitErrorsPerSequence` are those of the
+    unpadded batch.
+
+    Args:
+        inputs, targets, sample_weights: A task generator's arrays,
+            `(B, T, ...)`, `(B, T, ...)` and `(B, T)`.
+        buckets: Sorted step counts (`step_buckets`).
+
+    Returns:
+        The three arrays with `T_b` steps, `T_b` the smallest bucket `>= T`.
+
+    Raises:
+        ValueError: When `T` is longer than every bucket.
+    """
+    steps = inputs.shape[1]
+    index = int(np.searchsorted(buckets, steps))
+    if index == len(buckets):
+        raise validation.invalid_argument(
+            "buckets", f"a bucket of at least {steps} steps", tuple(buckets)
+        )
+    extra = buckets[index] - steps
+    if extra == 0:
+        return inputs, targets, sample_weights
+
+    def pad(array):
+        widths = [(0, 0), (0, extra)] + [(0, 0)] * (array.ndim - 2)
+        return np.pad(array, widths)
+
+    return pad(inputs), pad(targets), pad(sample_weights)
+
+
 # === tf.data pipelines ===
 
 
@@ -132,13 +211,19 @@ def _endless_dataset(
 
 
 def _curriculum_dataset(
-    make_task, batch_size, low, high, seed, curriculum, steps, channels, start=0
+    make_task, batch_size, low, high, seed, curriculum, steps, channels, start=0,
+    buckets=None, max_steps=None,
 ):
     """The endless dataset of `make_task(batch_size, m_i, (seed, i))`, `i >= start`.
 
     `m_i` is `high`, or with a curriculum its value at batch `i` clamped to
-    `[low, high]`; `channels` is `(input channels, target channels)`.
+    `[low, high]`; `channels` is `(input channels, target channels)`; with
+    `buckets` every batch is padded to the smallest that holds it
+    (`max_steps`, the task's longest batch, checks them up front).
     """
+    buckets = _check_buckets(buckets, max_steps)
+    if buckets is not None and len(buckets) == 1:
+        steps = buckets[0]
     seed = validation.check_seed(seed, allow_tuple=True)
     if curriculum is not None and not callable(curriculum):
         raise validation.invalid_argument(
@@ -151,13 +236,15 @@ def _curriculum_dataset(
 
     def make_batch(index):
         current = _current_maximum(curriculum, index, low, high)
-        return make_task(batch_size, current, _batch_seed(seed, index))
+        batch = make_task(batch_size, current, _batch_seed(seed, index))
+        return batch if buckets is None else pad_to_bucket(*batch, buckets)
 
     return _endless_dataset(make_batch, batch_size, steps, *channels, start=start)
 
 
 def copy_dataset(
-    batch_size, min_length=1, max_length=20, seed=0, curriculum=None, start=0
+    batch_size, min_length=1, max_length=20, seed=0, curriculum=None, start=0,
+    buckets=None,
 ):
     """An endless, seeded `tf.data.Dataset` of copy-task batches.
 
@@ -174,12 +261,18 @@ def copy_dataset(
         start: Non-negative integer, the index of the first batch: the
             stream is batches `start, start + 1, ...` of the full stream.
             Default: `0`.
+        buckets: `None`, or step counts (`step_buckets`): every batch is
+            padded at its end (`pad_to_bucket`) to the smallest of them that
+            holds it, so that an XLA-compiled step compiles once per bucket
+            rather than once per length. The largest must hold the task's
+            longest batch (`2 * max_length + 1` steps).
+            Default: `None`, no padding.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
         which `model.fit` reads as `(x, y, sample_weight)`. The time
         dimension of its `element_spec` is `None` unless every batch has
-        the same number of steps.
+        the same number of steps (or `buckets` has one entry).
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     copy_task(1, min_length, max_length, seed)  # validates the rest up front
@@ -191,6 +284,8 @@ def copy_dataset(
         batch_size, min_length, max_length, seed, curriculum, steps,
         (COPY_NUM_BITS + 1, COPY_NUM_BITS),
         start=start,
+        buckets=buckets,
+        max_steps=2 * max_length + 1,
     )
 
 
@@ -203,6 +298,7 @@ def repeat_copy_dataset(
     seed=0,
     curriculum=None,
     start=0,
+    buckets=None,
 ):
     """An endless, seeded `tf.data.Dataset` of repeat-copy batches.
 
@@ -220,12 +316,18 @@ def repeat_copy_dataset(
         start: Non-negative integer, the index of the first batch: the
             stream is batches `start, start + 1, ...` of the full stream.
             Default: `0`.
+        buckets: `None`, or step counts (`step_buckets`): every batch is
+            padded at its end (`pad_to_bucket`) to the smallest of them that
+            holds it, so that an XLA-compiled step compiles once per bucket
+            rather than once per length. The largest must hold the task's
+            longest batch (`max_length + 1 + max_repeats * max_length + 1` steps).
+            Default: `None`, no padding.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
         which `model.fit` reads as `(x, y, sample_weight)`. The time
         dimension of its `element_spec` is `None` unless every batch has
-        the same number of steps.
+        the same number of steps (or `buckets` has one entry).
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     repeat_copy_task(1, min_length, max_length, min_repeats, max_repeats, seed)
@@ -238,11 +340,14 @@ def repeat_copy_dataset(
         batch_size, min_length, max_length, seed, curriculum, steps,
         (REPEAT_COPY_NUM_BITS + 2, REPEAT_COPY_NUM_BITS + 1),
         start=start,
+        buckets=buckets,
+        max_steps=max_length + 1 + max_repeats * max_length + 1,
     )
 
 
 def associative_recall_dataset(
-    batch_size, min_items=2, max_items=6, seed=0, curriculum=None, start=0
+    batch_size, min_items=2, max_items=6, seed=0, curriculum=None, start=0,
+    buckets=None,
 ):
     """An endless, seeded `tf.data.Dataset` of associative-recall batches.
 
@@ -259,12 +364,18 @@ def associative_recall_dataset(
         start: Non-negative integer, the index of the first batch: the
             stream is batches `start, start + 1, ...` of the full stream.
             Default: `0`.
+        buckets: `None`, or step counts (`step_buckets`): every batch is
+            padded at its end (`pad_to_bucket`) to the smallest of them that
+            holds it, so that an XLA-compiled step compiles once per bucket
+            rather than once per length. The largest must hold the task's
+            longest batch (`4 * max_items + 8` steps).
+            Default: `None`, no padding.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
         which `model.fit` reads as `(x, y, sample_weight)`. The time
         dimension of its `element_spec` is `None` unless every batch has
-        the same number of steps.
+        the same number of steps (or `buckets` has one entry).
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     associative_recall_task(1, min_items, max_items, seed)
@@ -276,11 +387,14 @@ def associative_recall_dataset(
         batch_size, min_items, max_items, seed, curriculum, steps,
         (ASSOCIATIVE_RECALL_NUM_BITS + 2, ASSOCIATIVE_RECALL_NUM_BITS),
         start=start,
+        buckets=buckets,
+        max_steps=4 * max_items + 8,
     )
 
 
 def priority_sort_dataset(
-    batch_size, num_items=20, num_sorted=16, seed=0, curriculum=None, start=0
+    batch_size, num_items=20, num_sorted=16, seed=0, curriculum=None, start=0,
+    buckets=None,
 ):
     """An endless, seeded `tf.data.Dataset` of priority-sort batches.
 
@@ -299,12 +413,18 @@ def priority_sort_dataset(
         start: Non-negative integer, the index of the first batch: the
             stream is batches `start, start + 1, ...` of the full stream.
             Default: `0`.
+        buckets: `None`, or step counts (`step_buckets`): every batch is
+            padded at its end (`pad_to_bucket`) to the smallest of them that
+            holds it, so that an XLA-compiled step compiles once per bucket
+            rather than once per length. The largest must hold the task's
+            longest batch (`num_items + 1 + num_sorted` steps).
+            Default: `None`, no padding.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)` batches,
         which `model.fit` reads as `(x, y, sample_weight)`. The time
         dimension of its `element_spec` is `None` unless every batch has
-        the same number of steps.
+        the same number of steps (or `buckets` has one entry).
     """
     batch_size = validation.check_positive_int("batch_size", batch_size)
     priority_sort_task(1, num_items, num_sorted, seed)
@@ -316,4 +436,6 @@ def priority_sort_dataset(
         batch_size, 1, num_items, seed, curriculum, steps,
         (PRIORITY_SORT_NUM_BITS + 2, PRIORITY_SORT_NUM_BITS),
         start=start,
+        buckets=buckets,
+        max_steps=num_items + 1 + num_sorted,
     )
