@@ -174,9 +174,14 @@ def parse_args(argv=None):
                        help="longest training sequence")
     group.add_argument(
         "--train-jit", choices=("auto", "true", "false"), default="auto",
-        help="jit_compile of the training runs (convergence, recall); XLA "
-        "compiles once per sequence length",
+        help="jit_compile of the training runs (convergence, recall): auto is "
+        "the package's (XLA on); the copy stream is padded to "
+        "ntm_copy.COPY_BUCKETS length buckets, one compile each",
     )
+    group.add_argument("--ntm-only", action="store_true",
+                       help="train the NTM only (no LSTM baseline)")
+    group.add_argument("--stop-below-threshold", action="store_true",
+                       help="end a run at its first evaluation under --threshold")
     group = parser.add_argument_group("generalisation")
     group.add_argument(
         "--weights", default="copy",
@@ -332,16 +337,26 @@ class CopyTracker(keras.callbacks.Callback):
     training it checks.
     """
 
-    def __init__(self, batch_size, every, eval_sequences, lengths=range(1, 21)):
+    def __init__(self, batch_size, every, eval_sequences, lengths=range(1, 21),
+                 stop_below=None):
         super().__init__()
         self.batch_size, self.every = batch_size, every
         self.eval_sequences, self.lengths = eval_sequences, lengths
+        self.stop_below = stop_below
         self.history, self._batches, self._forward = [], 0, None
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1
         if self._batches % self.every == 0:
             self.evaluate_now()
+            if self.stop_below is not None and (
+                self.history[-1]["mean_bit_errors"] < self.stop_below
+            ):
+                self.model.stop_training = True
 
     def evaluate_now(self):
         if self._forward is None:  # traced once for the whole run
@@ -351,6 +366,7 @@ class CopyTracker(keras.callbacks.Callback):
         )
         self.history.append({
             "sequences": self._batches * self.batch_size,
+            "seconds": time.perf_counter() - self._start,
             "mean_bit_errors": float(np.mean(list(errors.values()))),
             "max_bit_errors": float(max(errors.values())),
         })
@@ -389,6 +405,7 @@ def train_copy_model(model, learning_rate, sequences, args):
     tracker = CopyTracker(
         args.batch_size, min(args.every, steps), args.eval_sequences,
         range(1, args.track_length + 1),
+        stop_below=args.threshold if args.stop_below_threshold else None,
     )
     dataset = algorithmic.copy_dataset(
         args.batch_size, 1, args.max_length, seed=args.seed,
@@ -399,34 +416,42 @@ def train_copy_model(model, learning_rate, sequences, args):
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0,
               callbacks=[tracker], shuffle=False)
     seconds = time.perf_counter() - start
-    if not tracker.history or tracker.history[-1]["sequences"] != steps * args.batch_size:
+    if not tracker.history or (
+        tracker.history[-1]["sequences"] != steps * args.batch_size
+        and not model.stop_training
+    ):
         tracker.evaluate_now()
     return tracker, seconds
 
 
 def first_below(history, threshold):
+    """The first evaluation row under `threshold` mean bit errors, or None."""
     for row in history:
         if row["mean_bit_errors"] < threshold:
-            return row["sequences"]
+            return row
     return None
 
 
 def convergence(args, trained):
     keras.utils.set_random_seed(args.seed)
     models = [
-        ("NTM", ntm_copy.NTMCopy(weights=None), ntm_copy.LEARNING_RATE),
-        (f"LSTM {LSTM_LAYERS}x{args.lstm_units}", copy_lstm(args),
+        ("NTM", lambda: ntm_copy.NTMCopy(weights=None), ntm_copy.LEARNING_RATE),
+        (f"LSTM {LSTM_LAYERS}x{args.lstm_units}", lambda: copy_lstm(args),
          LSTM_COPY_LEARNING_RATE),
     ]
+    if args.ntm_only:
+        models = models[:1]
     rows = []
-    for name, model, learning_rate in models:
+    for name, build, learning_rate in models:
+        model = build()
         progress, seconds = train_copy_model(model, learning_rate, args.sequences, args)
         reached = first_below(progress.history, args.threshold)
         last = progress.history[-1]
         rows.append([
             name,
             describe(model),
-            f"{reached:,}" if reached is not None else f"not within {args.sequences:,}",
+            f"{reached['sequences']:,}" if reached else f"not within {args.sequences:,}",
+            f"{reached['seconds']:.0f}" if reached else "-",
             f"{last['mean_bit_errors']:.3f}",
             f"{last['max_bit_errors']:.3f}",
             f"{seconds:.0f}",
@@ -435,15 +460,16 @@ def convergence(args, trained):
         trained[name.split()[0]] = (model, last["sequences"])
     section(
         "Convergence on copy",
-        f"Both trained on the same {args.sequences:,} copy sequences (lengths "
+        f"{'Trained' if args.ntm_only else 'Both trained'} on the same "
+        f"{args.sequences:,} copy sequences (lengths "
         f"1-{args.max_length}, batch {args.batch_size}, seed {args.seed}), "
         f"evaluated every {args.every} batches on lengths "
         f"1-{args.track_length} ({args.eval_sequences} sequences each): "
         "sequences seen when the mean bit error per sequence first fell "
         f"below {args.threshold:g}.",
         ["model", "size", f"sequences to < {args.threshold:g}",
-         "final mean bit errors", "final max bit errors", "training s",
-         "sequences/s"],
+         f"seconds to < {args.threshold:g}", "final mean bit errors",
+         "final max bit errors", "training s", "sequences/s"],
         rows,
         args,
     )
