@@ -34,8 +34,16 @@ The paper's numbers are test errors, the best of 10 runs chosen on
 validation; the project has only the training files, so the table reports
 the held-out 10% of their stories (`--split validation`, the default).
 
+`--audit` times one joint training epoch instead (the paper's model,
+`compile_for_babi`, XLA by default, `--no-jit` without): the epoch's batch
+shapes (one XLA compile each), each shape's compile and median step, and
+the epoch's wall time against the sum of its steps, so that what bounds an
+epoch is printed: the steps themselves, or the input pipeline and Keras
+around them.
+
 Run from the project root:
 
+    .venv/bin/python benchmarks/babi.py --audit              # a minute
     .venv/bin/python benchmarks/babi.py                      # shipped weights, seconds
     .venv/bin/python benchmarks/babi.py --quick              # generated tasks 1 and 15
     .venv/bin/python benchmarks/babi.py --train --epochs 60  # the full run
@@ -92,6 +100,11 @@ def main(argv=None):
         "--output-dir", help="with --per-task: where task<N>.weights.h5 and .json go"
     )
     parser.add_argument(
+        "--audit", action="store_true",
+        help="time one joint training epoch: its shapes, compiles, steps and the rest",
+    )
+    parser.add_argument("--no-jit", action="store_true", help="with --audit: without XLA")
+    parser.add_argument(
         "--ship", metavar="DIR",
         help="copy the per-task weights of DIR that beat the joint model into saved_models/",
     )
@@ -113,6 +126,8 @@ def main(argv=None):
         print(f"No bAbI training files in {data}: pass --data DIR (or --quick).", file=sys.stderr)
         return 2
 
+    if args.audit:
+        return audit_epoch(data, args)
     if args.per_task:
         return train_per_task(data, args)
     if args.train:
@@ -149,6 +164,75 @@ def main(argv=None):
     )
     if scratch is not None:
         scratch.cleanup()
+    return 0
+
+
+def audit_epoch(data, args):
+    """What one joint training epoch spends its time on (`--audit`)."""
+    import keras
+    import numpy as np
+
+    from keras_memory.applications import memn2n_babi
+    from keras_memory.datasets import babi
+
+    keras.utils.set_random_seed(args.seed)
+    tasks = sorted(memn2n_babi.find_task_files(data, "train"))
+    arrays = babi.load_babi(data, tasks, seed=args.seed)
+    model = memn2n_babi.MemN2NbAbI(weights=None, vocabulary=arrays.vocabulary, seed=args.seed)
+    memn2n_babi.compile_for_babi(model, jit_compile=False if args.no_jit else "auto")
+    dataset = memn2n_babi.bucketed_dataset(arrays.train, shuffle=True, seed=args.seed)
+    batches = list(dataset.as_numpy_iterator())
+    by_shape = {}
+    for inputs, answers in batches:
+        by_shape.setdefault(inputs["story"].shape, (inputs, answers, []))[2].append(1)
+    rows, step_total = [], 0.0
+    for shape, (inputs, answers, members) in sorted(by_shape.items()):
+        start = time.perf_counter()
+        model.train_on_batch(inputs, answers)
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            model.train_on_batch(inputs, answers)
+            times.append(time.perf_counter() - start)
+        step = float(np.median(times))
+        step_total += step * len(members)
+        rows.append([str(shape), len(members), f"{max(0.0, first - step):.1f}",
+                     f"{1000 * step:.2f}", f"{step * len(members):.2f}"])
+    start = time.perf_counter()
+    for _ in dataset:  # the input pipeline alone, one pass
+        pass
+    pipeline = time.perf_counter() - start
+    epoch_times = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_times.append(time.perf_counter() - self.start)
+
+    # Two epochs: the first fit traces its own step (for the dataset's
+    # shapes) and compiles again; the second is the steady epoch.
+    endless = memn2n_babi.bucketed_dataset(
+        arrays.train, shuffle=True, seed=args.seed, repeat=True
+    )
+    model.fit(endless, epochs=2, steps_per_epoch=len(batches), verbose=0, shuffle=False,
+              callbacks=[EpochTimer()])
+    epoch = epoch_times[-1]
+    print(f"\nOne joint training epoch: {len(tasks)} tasks, {len(batches)} batches of "
+          f"{memn2n_babi.BATCH_SIZE}, jit_compile={model.jit_compile}, after every shape "
+          "compiled\n")
+    print("| story shape (batch, sentences, words) | batches | compile s | median step ms "
+          "| steps s |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    print(f"\nEpoch wall time (fit, the second epoch; the first took {epoch_times[0]:.2f} s "
+          f"with fit's own compiles): {epoch:.2f} s; its steps at the median "
+          f"step time: {step_total:.2f} s ({100 * step_total / epoch:.0f} %); the rest, "
+          f"the input pipeline and Keras's loop around the steps: {epoch - step_total:.2f} s. "
+          f"The input pipeline alone (one pass, no model): {pipeline:.2f} s.")
     return 0
 
 
