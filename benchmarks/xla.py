@@ -11,9 +11,11 @@ the first row, the reference any Keras user has.
 
 This is the table behind the per-layer advice in `docs/results.md`
 ("Training with XLA, layer by layer") and the package's
-`jit_compile="auto"` (`keras_memory.applications.xla`). Variable lengths
-are a matter of the input pipeline, not of the layer: see
-`benchmarks/ntm.py --parts throughput` for whole runs with length buckets.
+`jit_compile="auto"` (`keras_memory.applications.xla`). For the recurrent
+layers a second measurement trains on variable lengths (5 to 20, masked,
+padded to 2 buckets) for `--variable-batches` batches, the whole run timed
+with its compiles: what a short run costs with XLA. `benchmarks/ntm.py
+--parts throughput` has long copy runs with 1 to 8 buckets.
 
 Run from the project root:
 
@@ -52,20 +54,29 @@ UNITS = 128
 WARMUP_CALLS = 2
 
 
-def _sequence_model(make_layer, timesteps, features):
+def _sequence_model(make_layer, timesteps, features, masked):
     sequence = keras.Input((timesteps, features), name="sequence")
-    hidden = make_layer()(sequence)
+    # Zero steps are padding: the variable-length runs mask them. The
+    # fixed-shape step has no mask (a mask changes the cost of a step).
+    hidden = keras.layers.Masking(0.0)(sequence) if masked else sequence
+    hidden = make_layer()(hidden)
     return keras.Model(sequence, keras.layers.Dense(8, name="head")(hidden))
 
 
 def _recurrent(make_layer):
-    """A builder of `sequence -> layer (sequences) -> Dense` and its data."""
+    """A builder of `sequence -> layer (sequences) -> Dense` and its data.
 
-    def build(size, rng):
-        model = _sequence_model(make_layer(size), size["timesteps"], FEATURES)
+    With `variable=True` the model takes any number of steps (the inputs
+    of `variable_lengths`).
+    """
+
+    def build(size, rng, variable=False):
+        timesteps = None if variable else size["timesteps"]
+        model = _sequence_model(make_layer(size), timesteps, FEATURES, masked=variable)
         x = rng.normal(size=(size["batch"], size["timesteps"], FEATURES))
         return model, x.astype("float32")
 
+    build.recurrent = True
     return build
 
 
@@ -212,6 +223,32 @@ def time_training(build, size, jit_compile, repeats, seed):
     return max(0.0, first - step), step
 
 
+def variable_lengths(build, size, jit_compile, batches, seed):
+    """Sequences per second of `batches` steps on lengths 5 to `timesteps`.
+
+    Each batch has one length, drawn uniformly, padded with zero (masked)
+    steps to two buckets (half and all of `timesteps`), as the package's
+    pipelines do: a run with XLA compiles twice. The whole run is timed,
+    tracing and compiles included.
+    """
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    model, _ = build(size, rng, variable=True)
+    model.compile(optimizer="adam", loss="mse", jit_compile=jit_compile)
+    longest = size["timesteps"]
+    buckets = (max(1, longest // 2), longest)
+    start = time.perf_counter()
+    for _ in range(batches):
+        length = int(rng.integers(min(5, longest), longest + 1))
+        steps = buckets[0] if length <= buckets[0] else buckets[1]
+        x = np.zeros((size["batch"], steps, FEATURES), "float32")
+        x[:, :length] = rng.uniform(0.1, 1.0, (size["batch"], length, FEATURES))
+        y = rng.normal(size=(size["batch"], steps, 8)).astype("float32")
+        model.train_on_batch(x, y)
+    return size["batch"] * batches / (time.perf_counter() - start)
+
+
 def format_table(headers, rows, style):
     if style == "markdown":
         lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -229,6 +266,8 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--repeats", type=int, default=10, help="timed steps per row")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--variable-batches", type=int, default=40,
+                        help="batches of each variable-length run (recurrent layers)")
     parser.add_argument("--layers", default=None,
                         help="comma-separated layer names (default: every layer)")
     parser.add_argument("--format", choices=("table", "markdown"), default="table")
@@ -240,8 +279,11 @@ def parse_args(argv=None):
     unknown = sorted(set(args.layers) - set(names))
     if unknown:
         parser.error(f"unknown layers {unknown}; choose from {', '.join(names)}")
+    if args.variable_batches < 1:
+        parser.error(f"--variable-batches must be positive, got {args.variable_batches}")
     if args.quick:
         args.repeats = min(args.repeats, 2)
+        args.variable_batches = min(args.variable_batches, 3)
     return args
 
 
@@ -259,16 +301,25 @@ def main(argv=None):
             continue
         _, without = time_training(build, size, False, args.repeats, args.seed)
         compile_seconds, with_xla = time_training(build, size, True, args.repeats, args.seed)
+        variable = ["-", "-", "-"]
+        if getattr(build, "recurrent", False):
+            rates = [variable_lengths(build, size, jit, args.variable_batches, args.seed)
+                     for jit in (False, True)]
+            variable = [f"{rates[0]:.0f}", f"{rates[1]:.0f}", f"{rates[1] / rates[0]:.2f}"]
         rows.append([name, configuration, f"{1000 * without:.1f}", f"{1000 * with_xla:.1f}",
-                     f"{without / with_xla:.2f}", f"{compile_seconds:.1f}"])
+                     f"{without / with_xla:.2f}", f"{compile_seconds:.1f}", *variable])
         print(f"  {rows[-1]}", flush=True)
     print(f"\n## Training step with XLA against without\n\nOne `train_on_batch` "
           f"(Adam, mean squared error, batch {size['batch']}), median of {args.repeats} "
           f"after {WARMUP_CALLS} warm-up calls; {machine}.\n")
     print(format_table(["layer", "configuration", "no XLA ms", "XLA ms", "speed-up",
-                        "XLA compile s"], rows, args.format))
+                        "XLA compile s", "variable: no XLA seq/s", "variable: XLA seq/s",
+                        "variable speed-up"], rows, args.format))
     print("\nspeed-up: time without XLA / time with it (above 1: XLA is faster). "
-          "XLA compile s: the first step less a later one, with XLA.")
+          "XLA compile s: the first step less a later one, with XLA. variable: a "
+          f"whole run of {args.variable_batches} batches on lengths 5 to "
+          f"{size['timesteps']}, masked, padded to 2 buckets (2 compiles with XLA), "
+          "tracing and compiles included; recurrent layers only.")
     print(f"\nTotal {time.perf_counter() - start:.0f} s.")
 
 
