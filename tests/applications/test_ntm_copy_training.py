@@ -79,6 +79,14 @@ def test_compile_for_copy_uses_xla_by_default():
     # The package's "auto": XLA on, on this CPU too (Keras's "auto" is off).
     model = ntm_copy.compile_for_copy(NTMCopy(weights=None, memory_size=8))
     assert model.jit_compile is True
+    # Evaluating on 20 lengths does not compile an XLA predict step per
+    # length: the forward pass runs traced without XLA, with the same
+    # numbers as the uncompiled model's predict.
+    errors = ntm_copy.evaluate_copy(model, lengths=[1, 2, 3])
+    assert model.predict_function is None
+    plain = NTMCopy(weights=None, memory_size=8)
+    plain.set_weights(model.get_weights())
+    assert ntm_copy.evaluate_copy(plain, lengths=[1, 2, 3]) == pytest.approx(errors)
     assert ntm_copy.compile_for_copy(model, jit_compile=False).jit_compile is False
 
 

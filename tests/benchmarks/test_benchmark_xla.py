@@ -42,11 +42,11 @@ def test_every_public_layer_has_a_row():
 
 
 def test_quick_run_of_two_layers(capsys):
-    stdout = run_main(capsys, "xla", "--quick", "--layers", "keras LSTM (reference),NTM",
+    stdout = run_main(capsys, "xla", "--quick", "--layers", "keras LSTM (reference),ClockworkRNN",
                       "--format", "markdown")
     (table,) = markdown_tables(stdout)
     columns = table_columns(table)
-    assert columns["layer"] == ["keras LSTM (reference)", "NTM"]
+    assert columns["layer"] == ["keras LSTM (reference)", "ClockworkRNN"]
     for column in ("no XLA ms", "XLA ms", "speed-up", "XLA compile s"):
         assert all(float(cell) >= 0 for cell in columns[column])
     for without, with_xla, ratio in zip(columns["no XLA ms"], columns["XLA ms"],
