@@ -72,8 +72,15 @@ def main(argv=None):
     parser.add_argument("--split", default="validation", choices=("validation", "train", "test"))
     parser.add_argument("--weights", default="babi-en-1k", help="shipped name or .weights.h5 path")
     parser.add_argument("--train", action="store_true", help="train first, evaluate that model")
-    parser.add_argument("--epochs", type=int, help="default: 60 (--train), 100 (--per-task)")
-    parser.add_argument("--halving-epochs", type=int, default=15)
+    parser.add_argument(
+        "--epochs", type=int,
+        help="default: the paper's, 30 linear + 60 (--train), 20 + 100 (--per-task)",
+    )
+    parser.add_argument("--halving-epochs", type=int, help="default: a quarter after linear start")
+    parser.add_argument(
+        "--runs", type=int, default=1,
+        help="with --train: runs from --seed on, the lowest training error kept (the paper's 10)",
+    )
     parser.add_argument("--output", help="with --train: where to save the .weights.h5")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -131,15 +138,20 @@ def main(argv=None):
     if args.per_task:
         return train_per_task(data, args)
     if args.train:
-        args.epochs = args.epochs or 60
         tasks = sorted(memn2n_babi.find_task_files(data, "train"))
-        result = memn2n_babi.train_babi(
-            data, tasks=tasks, epochs=args.epochs,
-            halving_epochs=min(args.halving_epochs, max(1, args.epochs // 4)),
-            seed=args.seed, output=args.output, verbose=2,
-        )
+        settings = {"tasks": tasks, "epochs": args.epochs, "halving_epochs": args.halving_epochs}
+        if args.runs > 1:
+            result = memn2n_babi.train_babi_runs(
+                data, runs=args.runs, seed=args.seed, output=args.output, verbose=0,
+                report=print_run, **settings,
+            )
+            print_runs(result["runs"], result["chosen_run"])
+        else:
+            result = memn2n_babi.train_babi(
+                data, seed=args.seed, output=args.output, verbose=2, **settings
+            )
         model, vocabulary = result["model"], result["vocabulary"]
-        title = f"trained here, {args.epochs} epochs"
+        title = f"trained here, {result['metadata']['training']['epochs']} epochs"
         labels = None
     elif args.weights in memn2n_babi.SHIPPED_WEIGHTS:
         vocabulary = memn2n_babi.load_vocabulary(args.weights)
@@ -165,6 +177,30 @@ def main(argv=None):
     if scratch is not None:
         scratch.cleanup()
     return 0
+
+
+def print_run(index, result):
+    """`--runs`: one run's validation table as it ends."""
+    from keras_memory.applications import memn2n_babi
+
+    metadata = result["metadata"]
+    print(f"\nRun {index + 1} (seed {metadata['training']['seed']}, "
+          f"{metadata['training']['seconds']} s): mean training error "
+          f"{metadata['mean_training_error']}%\n", flush=True)
+    print(memn2n_babi.format_error_table(result["validation_errors"]), flush=True)
+
+
+def print_runs(runs, chosen):
+    """`--runs`: every run in one table, the kept one marked."""
+    print("\n| Run | Seed | Mean training error (%) | Mean validation error (%) "
+          "| Failed tasks | Best epoch | Seconds | Kept |")
+    print("|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for index, run in enumerate(runs):
+        print(f"| {index + 1} | {run['seed']} | {run['mean_training_error']} | "
+              f"{run['mean_validation_error']} | {run['failed_tasks']} | {run['best_epoch']} | "
+              f"{run['seconds']} | {'yes' if index == chosen else ''} |")
+    print("\nKept: the lowest mean training error (the paper's rule); the validation "
+          "split does not choose.")
 
 
 def audit_epoch(data, args):
@@ -252,11 +288,10 @@ def train_per_task(data, args):
         tasks = [int(t) for t in args.tasks.split(",")]
     else:  # a task the joint model answers perfectly cannot improve
         tasks = [t for t in found if joint.get(str(t), 100.0) > 0.0]
-    epochs = args.epochs or memn2n_babi.PER_TASK_EPOCHS
     for task in tasks:
         start = time.time()
         result = memn2n_babi.train_babi(
-            data, tasks=[task], epochs=epochs, halving_epochs=max(1, epochs // 4),
+            data, tasks=[task], epochs=args.epochs, halving_epochs=args.halving_epochs,
             embedding_dim=memn2n_babi.PER_TASK_EMBEDDING_DIM, seed=args.seed,
             vocabulary=vocabulary, verbose=0,
         )

@@ -449,13 +449,24 @@ def np_position_encoding(J, d):
     return (1 - j / J) - (k / d) * (1 - 2 * j / J)
 
 
-def np_embed(ids, embedding, encoding):
+def np_centered_position_encoding(words, J, d):
+    """The authors' code's l_kj for j = 1..words, k = 1..d, with a fixed J."""
+    j = np.arange(1, words + 1)[:, None]
+    k = np.arange(1, d + 1)[None, :]
+    return 1 + 4 * (k - (d + 1) / 2) * (j - (J + 1) / 2) / (d * J)
+
+
+def np_embed(ids, embedding, encoding, sentence_size=None):
     words = [w for w in ids if 0 < w < embedding.shape[0]]
     if not words:
         return np.zeros(embedding.shape[1])
     vectors = embedding[words]
     if encoding == "position":
         vectors = vectors * np_position_encoding(len(words), embedding.shape[1])
+    elif encoding == "centered_position":
+        vectors = vectors * np_centered_position_encoding(
+            len(words), sentence_size, embedding.shape[1]
+        )
     return vectors.sum(0)
 
 
@@ -475,11 +486,11 @@ def np_encode(net, story, question, linear=False):
         real = [i for i in range(story.shape[1]) if (story[b, i] != 0).any()]
         kept = real[-net.memory_size :]
         age = {i: len(real) - 1 - n for n, i in enumerate(real)}  # 0 = most recent
-        u = np_embed(question[b], B_emb, net.encoding)
+        u = np_embed(question[b], B_emb, net.encoding, net.sentence_size)
         attention = np.zeros((net.hops, story.shape[1]))
         for k, (A, C, T_A, T_C) in enumerate(hops):
-            m = {i: np_embed(story[b, i], A, net.encoding) for i in kept}
-            c = {i: np_embed(story[b, i], C, net.encoding) for i in kept}
+            m = {i: np_embed(story[b, i], A, net.encoding, net.sentence_size) for i in kept}
+            c = {i: np_embed(story[b, i], C, net.encoding, net.sentence_size) for i in kept}
             if T_A is not None:
                 m = {i: m[i] + T_A[age[i]] for i in kept}
                 c = {i: c[i] + T_C[age[i]] for i in kept}

@@ -66,6 +66,32 @@ def test_train_one_task(babi_dir, tmp_path, capsys):
     assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--weights", str(output)]) == 0
 
 
+def test_train_runs_prints_every_run_and_keeps_the_lowest_training_error(
+    babi_dir, tmp_path, capsys
+):
+    output = tmp_path / "runs" / "babi.weights.h5"
+    code = cli.main(
+        ["train", "babi", "--data", str(babi_dir), "--task", "1", "--epochs", "1",
+         "--runs", "2", "--seed", "3", "--output", str(output), "--no-jit"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Run 1 (seed 3)" in out and "Run 2 (seed 4)" in out
+    assert out.count("| 1: single-supporting-fact ") == 3  # two runs, then the kept one
+    metadata = json.loads(output.with_name("metadata.json").read_text())
+    runs = metadata["runs"]
+    assert [run["seed"] for run in runs] == [3, 4]
+    kept = min(runs, key=lambda run: run["mean_training_error"])
+    assert metadata["training"]["seed"] == kept["seed"]
+    assert f"Kept run {runs.index(kept) + 1} of 2 (seed {kept['seed']})" in out
+    assert cli.main(
+        ["train", "babi", "--data", str(babi_dir), "--runs", "2", "--backup-dir", str(tmp_path)]
+    ) == 2
+    assert "argument `--backup-dir`" in capsys.readouterr().err
+    assert cli.main(["train", "clockwork-waveform", "--runs", "2"]) == 2
+    assert "argument `--runs`" in capsys.readouterr().err
+
+
 def _cells(line):
     return [cell.strip() for cell in line.strip("|").split("|")]
 

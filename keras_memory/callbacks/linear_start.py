@@ -22,9 +22,10 @@ class LinearStart(keras.callbacks.Callback):
     `linear_start` variable of every `MemoryNetwork` in the model to 1 (no
     softmax); at the end of every epoch it reads `logs[monitor]`, and when
     that value has not decreased by more than `min_delta` for more than
-    `patience` epochs (or after `max_epochs` linear epochs) it sets the
-    variables to 0, which puts the softmax back for good: a later `fit`
-    with the same callback stays with the softmax. The compiled training
+    `patience` epochs (but not before `min_epochs` linear epochs, and
+    always after `max_epochs`) it sets the variables to 0, which puts the
+    softmax back for good: a later `fit` with the same callback stays with
+    the softmax. The compiled training
     step reads the variable, so nothing is retraced, with or without
     `jit_compile`. The variable is saved with the weights.
 
@@ -36,6 +37,11 @@ class LinearStart(keras.callbacks.Callback):
             epoch whose loss does not decrease ends linear start).
         min_delta: Non-negative float, the smallest decrease that counts as
             an improvement. Default: `0.0`.
+        min_epochs: Optional positive integer; linear start lasts at least
+            this many epochs, whatever the loss does. `min_epochs =
+            max_epochs = N` is a fixed length of `N` epochs, the rule of
+            the authors' code (20 epochs per task, 30 joint on bAbI).
+            Default: `None`.
         max_epochs: Optional positive integer; linear start ends after this
             many epochs even if the loss still decreases. Default: `None`.
         verbose: Integer; 1 prints a line when the softmax comes back.
@@ -72,7 +78,13 @@ class LinearStart(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, monitor="val_loss", patience=0, min_delta=0.0, max_epochs=None, verbose=0
+        self,
+        monitor="val_loss",
+        patience=0,
+        min_delta=0.0,
+        max_epochs=None,
+        verbose=0,
+        min_epochs=None,
     ):
         super().__init__()
         if not isinstance(monitor, str) or not monitor:
@@ -81,6 +93,11 @@ class LinearStart(keras.callbacks.Callback):
         self.patience = validation.check_int_at_least("patience", patience, 0)
         self.min_delta = validation.check_non_negative_finite("min_delta", min_delta)
         self.max_epochs = validation.check_optional_positive_int("max_epochs", max_epochs)
+        self.min_epochs = validation.check_optional_positive_int("min_epochs", min_epochs)
+        if None not in (self.min_epochs, self.max_epochs) and self.min_epochs > self.max_epochs:
+            raise validation.invalid_argument(
+                "min_epochs", f"at most max_epochs={self.max_epochs}", min_epochs
+            )
         self.verbose = verbose
         self.linear = True
         self.stopped_epoch = None
@@ -147,7 +164,8 @@ class LinearStart(keras.callbacks.Callback):
         else:
             self._wait += 1
         linear_epochs = sum(self.history)
-        if self._wait > self.patience or (
+        plateau = self._wait > self.patience and linear_epochs >= (self.min_epochs or 0)
+        if plateau or (
             self.max_epochs is not None and linear_epochs >= self.max_epochs
         ):
             self._assign(0.0)

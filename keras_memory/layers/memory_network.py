@@ -7,10 +7,11 @@ from keras_memory import validation
 from keras_memory.layers._utils import random
 from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.position_encoding import centered_position_encoding
 from keras_memory.ops.position_encoding import position_encoding
 
 WEIGHT_TYINGS = ("adjacent", "layerwise")
-ENCODINGS = ("bag_of_words", "position")
+ENCODINGS = ("bag_of_words", "position", "centered_position")
 NONLINEARITIES = (None, "relu")
 
 def _is_concrete(x):
@@ -37,7 +38,7 @@ class MemoryNetwork(keras.layers.Layer):
 
     ```
     I  embed_input:   sentence -> sum_j l_j * E x_j            (l_j = 1 for
-                      bag of words, the position encoding l_kj otherwise)
+                      bag of words, a position encoding l_kj otherwise)
     G  write_memory:  m_i = sum_j l_j * A x_ij + T_A(i)         memory in
                       c_i = sum_j l_j * C x_ij + T_C(i)         memory out
     O  read_memory:   p_i = softmax_i(u^T m_i)                  attention
@@ -65,8 +66,18 @@ class MemoryNetwork(keras.layers.Layer):
     row 1 the one before, and so on, as in the paper ("sentences are
     indexed in reverse order").
 
+    **Position encoding.** `"position"` is the formula printed in the
+    paper, `l_kj = (1 - j / J) - (k / d) (1 - 2 j / J)` with `J` the
+    sentence's own length (`keras_memory.ops.position_encoding`).
+    `"centered_position"` is the one of the authors' released code, which
+    produced the paper's bAbI table: `l_kj = 1 + 4 (k - (d + 1) / 2) (j -
+    (J + 1) / 2) / (d J)` with one fixed `J = sentence_size` for every
+    sentence (`keras_memory.ops.centered_position_encoding`). On bAbI the
+    second solves task 16, basic induction, which the first does not learn
+    (docs/results.md).
+
     **Padding.** Id 0 is padding. Padding words add nothing and count
-    neither in `j` nor in `J` of the position encoding; a sentence of
+    neither in `j` nor in a sentence's own `J` of the position encoding; a sentence of
     padding only is an empty slot with exactly zero attention, and it takes
     no temporal row, so adding padding words or sentences anywhere leaves
     the output unchanged. A story with no sentence at all gets zero
@@ -110,7 +121,11 @@ class MemoryNetwork(keras.layers.Layer):
         memory_size: Positive integer, the number of most recent sentences
             kept (and the rows of `T_A`, `T_C`). Default: `50`.
         weight_tying: `"adjacent"` or `"layerwise"`. Default: `"adjacent"`.
-        encoding: `"position"` or `"bag_of_words"`. Default: `"position"`.
+        encoding: `"position"`, `"centered_position"` or `"bag_of_words"`.
+            Default: `"position"`.
+        sentence_size: Positive integer `J` of `"centered_position"`
+            (required there, ignored otherwise): the authors' code uses the
+            longest sentence of the data plus one. Default: `None`.
         temporal_encoding: Boolean, add `T_A(i)`, `T_C(i)` to the memories.
             Default: `True`.
         nonlinearity: `None` or `"relu"`, applied to `u` after each hop.
@@ -170,6 +185,7 @@ class MemoryNetwork(keras.layers.Layer):
         memory_size=50,
         weight_tying="adjacent",
         encoding="position",
+        sentence_size=None,
         temporal_encoding=True,
         nonlinearity=None,
         linear_start=False,
@@ -191,6 +207,16 @@ class MemoryNetwork(keras.layers.Layer):
             "weight_tying", weight_tying, WEIGHT_TYINGS
         )
         self.encoding = validation.check_choice("encoding", encoding, ENCODINGS)
+        self.sentence_size = validation.check_optional_positive_int(
+            "sentence_size", sentence_size
+        )
+        if self.encoding == "centered_position" and self.sentence_size is None:
+            raise validation.invalid_argument(
+                "sentence_size",
+                'a positive integer J with encoding="centered_position" (the '
+                "authors' code uses the longest sentence plus one)",
+                sentence_size,
+            )
         temporal_encoding = validation.check_bool("temporal_encoding", temporal_encoding)
         linear_start = validation.check_bool("linear_start", linear_start)
         return_attention = validation.check_bool("return_attention", return_attention)
@@ -378,6 +404,10 @@ class MemoryNetwork(keras.layers.Layer):
         embedded = ops.take(embedding, ids, axis=0)  # (..., W, d)
         if self.encoding == "position":
             weights = position_encoding(word_mask, self.embedding_dim, embedded.dtype)
+        elif self.encoding == "centered_position":
+            weights = centered_position_encoding(
+                word_mask, self.embedding_dim, self.sentence_size, embedded.dtype
+            )
         else:
             weights = ops.expand_dims(ops.cast(word_mask, embedded.dtype), -1)
         return ops.sum(embedded * weights, axis=-2)
@@ -533,6 +563,7 @@ class MemoryNetwork(keras.layers.Layer):
             "memory_size": self.memory_size,
             "weight_tying": self.weight_tying,
             "encoding": self.encoding,
+            "sentence_size": self.sentence_size,
             "temporal_encoding": self.temporal_encoding,
             "nonlinearity": self.nonlinearity,
             "linear_start": self.initial_linear_start,

@@ -26,6 +26,7 @@ from keras_memory.ops.glimpse import glimpse_patch_boxes
 from keras_memory.ops.glimpse import glimpse_sensor
 from keras_memory.ops.location_sampling import gumbel_max_locations
 from keras_memory.ops.location_sampling import read_location
+from keras_memory.ops.position_encoding import centered_position_encoding
 from keras_memory.ops.position_encoding import position_encoding
 from keras_memory.ops.straight_through import binary_step
 from keras_memory.ops.straight_through import hard_sigmoid
@@ -58,6 +59,7 @@ __all__ = [
     "masked_softmax",
     "overwrite",
     "position_encoding",
+    "centered_position_encoding",
     "residual_write",
     "sharpen",
     "shift",

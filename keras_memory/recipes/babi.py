@@ -49,24 +49,55 @@ def train(options):
     # "all": every task with a training file in DIR (the 20 of the
     # distribution, or the few a user has).
     tasks = options.task or sorted(memn2n_babi.find_task_files(directory, "train"))
-    result = memn2n_babi.train_babi(
-        directory,
-        tasks=tasks,
-        epochs=options.epochs,  # None: the paper's run for one or several tasks
-        seed=options.seed,
-        jit_compile=not options.no_jit,
-        output=output,
-        verbose=2,
-        # --backup-dir: a backup every epoch; the same command resumes.
-        backup_dir=getattr(options, "backup_dir", None),
-    )
+    settings = {
+        "tasks": tasks,
+        "epochs": options.epochs,  # None: the paper's run for one or several tasks
+        "jit_compile": not options.no_jit,
+        "verbose": 2,
+    }
+    runs = getattr(options, "runs", None) or 1
+    if runs == 1:
+        result = memn2n_babi.train_babi(
+            directory, seed=options.seed, output=output,
+            # --backup-dir: a backup every epoch; the same command resumes.
+            backup_dir=getattr(options, "backup_dir", None), **settings,
+        )
+        notes = ()
+    else:
+        if getattr(options, "backup_dir", None) is not None:
+            raise ValueError(
+                "Received an invalid value for argument `--backup-dir`: it "
+                f"backs up one run, got it with --runs {runs}."
+            )
+        result = memn2n_babi.train_babi_runs(
+            directory, runs=runs, seed=options.seed, output=output,
+            report=_print_run, **settings,
+        )
+        chosen = result["runs"][result["chosen_run"]]
+        notes = (
+            f"Kept run {result['chosen_run'] + 1} of {runs} (seed {chosen['seed']}): "
+            "the lowest mean training error, the paper's rule",
+        )
     errors = result["validation_errors"]
     return Report(
         lines=("", "Validation error per task (the held-out 10% of the training files):"),
         table=memn2n_babi.error_table(errors),
-        notes=(f"Saved {output}, and vocabulary.json and metadata.json beside it",),
-        data=memn2n_babi.summarize_errors(errors),
+        notes=(*notes, f"Saved {output}, and vocabulary.json and metadata.json beside it"),
+        data={**memn2n_babi.summarize_errors(errors), "runs": result.get("runs", [])},
     )
+
+
+def _print_run(index, result):
+    """Prints one run of `--runs`: its validation table and its training error."""
+    from keras_memory.applications import memn2n_babi
+
+    metadata = result["metadata"]
+    print(
+        f"\nRun {index + 1} (seed {metadata['training']['seed']}): mean training "
+        f"error {metadata['mean_training_error']}%, validation error per task:",
+        flush=True,
+    )
+    print(memn2n_babi.format_error_table(result["validation_errors"]), flush=True)
 
 
 def evaluate(options):
@@ -120,10 +151,10 @@ RECIPE = Recipe(
         "(Sukhbaatar et al. 2015); needs --data DIR of qa*_train.txt files."
     ),
     metric_name="mean validation error (%)",
-    default_epochs=60,
+    default_epochs=90,
     needs_data=True,
     data_description="the folder of the bAbI files (qa1_single-supporting-fact_train.txt, ...)",
-    options=("data", "task", "no_jit"),
+    options=("data", "task", "no_jit", "runs"),
     run_train=train,
     run_evaluate=evaluate,
 )

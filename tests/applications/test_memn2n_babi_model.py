@@ -21,15 +21,36 @@ def test_architecture_is_the_papers():
     assert model.output_names == ["answer"]
     network = memn2n_babi.memory_network_layer(model)
     assert (network.vocab_size, network.embedding_dim, network.hops) == (len(vocabulary), 50, 3)
+    # The position encoding of the authors' code, J = 11 words + 1.
     assert (network.memory_size, network.weight_tying, network.encoding) == (
-        50, "adjacent", "position"
+        50, "adjacent", "centered_position"
     )
+    assert network.sentence_size == memn2n_babi.SENTENCE_SIZE == 12
     assert network.temporal_encoding and network.nonlinearity is None
     assert network.random_noise == pytest.approx(0.1)
     story, question, _ = babi.vectorize(_generated()[:4], vocabulary)
     probabilities = keras.ops.convert_to_numpy(model([story, question]))
     assert probabilities.shape == (4, len(vocabulary))
     np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
+
+
+def test_the_encoding_follows_the_weights_metadata(tmp_path):
+    # Weights whose metadata records no encoding predate the option: the
+    # printed formula. A recorded one is used, with its J.
+    model = MemN2NbAbI(weights=None, vocabulary=12, embedding_dim=4)
+    memn2n_babi.write_preset(
+        tmp_path / "old" / "w.weights.h5", model, {"<pad>": 0, "<unk>": 1, **{
+            f"w{i}": i for i in range(2, 12)}}, {"training": {"embedding_dim": 4}},
+    )
+    old = MemN2NbAbI(weights=tmp_path / "old" / "w.weights.h5")
+    assert memn2n_babi.memory_network_layer(old).encoding == "position"
+    memn2n_babi.write_preset(
+        tmp_path / "new" / "w.weights.h5", model, {"<pad>": 0, "<unk>": 1, **{
+            f"w{i}": i for i in range(2, 12)}},
+        {"training": {"embedding_dim": 4, "encoding": "centered_position", "sentence_size": 9}},
+    )
+    new = memn2n_babi.memory_network_layer(MemN2NbAbI(weights=tmp_path / "new" / "w.weights.h5"))
+    assert (new.encoding, new.sentence_size) == ("centered_position", 9)
 
 
 def test_return_attention_shares_the_weights():

@@ -79,6 +79,12 @@ def test_train_babi_writes_weights_vocabulary_and_metadata(tmp_path):
     assert result["history"]["linear_start"] == [1.0, 0.0, 0.0]
     metadata = json.loads(output.with_name("metadata.json").read_text())
     assert metadata["training"]["linear_start_epochs"] == 1
+    # The authors' position encoding, J = the longest sentence + 1, recorded
+    # so that MemN2NbAbI(weights=output) builds the same model.
+    assert metadata["training"]["encoding"] == "centered_position"
+    longest = max(result["data"].train.story.shape[2], result["data"].train.question.shape[1])
+    assert metadata["training"]["sentence_size"] == longest + 1
+    assert set(metadata["training_errors"]) == {"1"}
     assert metadata["validation_errors"] == {"1": result["validation_errors"][1]}
     vocabulary = memn2n_babi.load_vocabulary(output)
     assert vocabulary == result["vocabulary"]
@@ -114,16 +120,63 @@ def test_the_one_schedule_is_the_papers():
 
 
 def test_paper_setup_per_task_and_joint():
-    assert memn2n_babi.paper_setup(3) == (100, 25, 20)
-    assert memn2n_babi.paper_setup([3]) == (100, 25, 20)
-    assert memn2n_babi.paper_setup("all") == (60, 15, 50)
-    assert memn2n_babi.paper_setup([1, 15]) == (60, 15, 50)
-    # A given number of epochs halves every quarter of them.
-    assert memn2n_babi.paper_setup("all", epochs=40) == (40, 10, 50)
-    assert memn2n_babi.paper_setup(2, epochs=3) == (3, 1, 20)
-    assert memn2n_babi.paper_setup(2, 8, 3, 16) == (8, 3, 16)
+    # The authors' code: 20 (per task) or 30 (joint) linear epochs, then
+    # the paper's 100 or 60 with the learning rate halved every quarter.
+    assert memn2n_babi.paper_setup(3) == (120, 25, 20, 20)
+    assert memn2n_babi.paper_setup([3]) == (120, 25, 20, 20)
+    assert memn2n_babi.paper_setup("all") == (90, 15, 50, 30)
+    assert memn2n_babi.paper_setup([1, 15]) == (90, 15, 50, 30)
+    assert memn2n_babi.paper_setup("all").linear_start_epochs == 30
+    # The paper's text: linear start until the validation loss stops
+    # decreasing, inside the paper's number of epochs.
+    assert memn2n_babi.paper_setup(3, linear_start_epochs="plateau") == (100, 25, 20, None)
+    assert memn2n_babi.paper_setup("all", linear_start_epochs="plateau") == (60, 15, 50, None)
+    # Given epochs halve every quarter of those after linear start.
+    assert memn2n_babi.paper_setup("all", epochs=70) == (70, 10, 50, 30)
+    assert memn2n_babi.paper_setup("all", epochs=40, linear_start_epochs="plateau") == (
+        40, 10, 50, None
+    )
+    assert memn2n_babi.paper_setup(2, epochs=3, linear_start_epochs=1) == (3, 1, 20, 1)
+    assert memn2n_babi.paper_setup(2, 8, 3, 16, 2) == (8, 3, 16, 2)
     assert_invalid_argument(memn2n_babi.paper_setup, "epochs", 0, 1, epochs=0)
     assert_invalid_argument(memn2n_babi.paper_setup, "embedding_dim", 0, 1, embedding_dim=0)
+    assert_invalid_argument(
+        memn2n_babi.paper_setup, "linear_start_epochs", "early", 1, linear_start_epochs="early"
+    )
+
+
+def test_train_babi_runs_keeps_the_run_of_lowest_training_error(tmp_path):
+    babi.write_babi_files(tmp_path / "data", tasks=(1,), num_stories=40)
+    output = tmp_path / "best" / "babi.weights.h5"
+    reported = []
+    result = memn2n_babi.train_babi_runs(
+        tmp_path / "data", runs=3, seed=4, output=output, tasks=1, epochs=2,
+        embedding_dim=8, linear_start_epochs=1, jit_compile=False, verbose=0,
+        report=lambda index, run: reported.append((index, run["metadata"]["training"]["seed"])),
+    )
+    assert reported == [(0, 4), (1, 5), (2, 6)]
+    assert result["history"]["linear_start"] == [1.0, 0.0]  # a fixed linear epoch
+    runs = result["runs"]
+    assert [run["seed"] for run in runs] == [4, 5, 6]
+    training = [run["mean_training_error"] for run in runs]
+    # The first of the lowest training errors, whatever validation says.
+    assert result["chosen_run"] == training.index(min(training))
+    chosen = runs[result["chosen_run"]]
+    assert result["metadata"]["training"]["seed"] == chosen["seed"]
+    assert result["metadata"]["mean_training_error"] == chosen["mean_training_error"]
+    assert chosen["mean_validation_error"] == result["metadata"]["mean_validation_error"]
+    metadata = json.loads(output.with_name("metadata.json").read_text())
+    assert metadata["runs"] == runs
+    assert "lowest mean training error of 3 runs" in metadata["chosen_by"]
+    reloaded = MemN2NbAbI(weights=output)
+    errors = memn2n_babi.evaluate_babi(
+        reloaded, tmp_path / "data", "validation", result["vocabulary"]
+    )
+    assert errors == result["validation_errors"]
+    with pytest.raises(ValueError, match="argument `runs`.*got 0"):
+        memn2n_babi.train_babi_runs(tmp_path / "data", runs=0)
+    with pytest.raises(ValueError, match="argument `report`"):
+        memn2n_babi.train_babi_runs(tmp_path / "data", runs=2, report="print")
 
 
 def test_paper_schedule_follows_linear_start():

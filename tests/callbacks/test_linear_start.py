@@ -85,6 +85,12 @@ def test_softmax_comes_back_when_the_loss_stops_decreasing():
         ({"min_delta": 0.2}, [1.0, 0.9], 1),
         ({"max_epochs": 2}, [1.0, 0.5, 0.25], 1),
         ({"monitor": "loss"}, [1.0, 1.0], 1),
+        # At least 3 linear epochs, though the loss rises after the first.
+        ({"min_epochs": 3}, [1.0, 1.1, 1.2, 1.3], 2),
+        # min_epochs = max_epochs: a fixed length (the authors' code),
+        # whether the loss falls or rises.
+        ({"min_epochs": 2, "max_epochs": 2}, [1.0, 0.5, 0.25], 1),
+        ({"min_epochs": 2, "max_epochs": 2}, [1.0, 2.0, 3.0], 1),
     ],
 )
 def test_patience_min_delta_max_epochs_and_monitor(kwargs, losses, stopped):
@@ -146,3 +152,7 @@ def test_errors():
     ]:
         with pytest.raises(ValueError, match=f"argument `{name}`.*got {value!r}"):
             LinearStart(**{name: value})
+    with pytest.raises(ValueError, match="argument `min_epochs`.*at most max_epochs=2.*got 3"):
+        LinearStart(min_epochs=3, max_epochs=2)
+    with pytest.raises(ValueError, match="argument `min_epochs`.*got 0"):
+        LinearStart(min_epochs=0)

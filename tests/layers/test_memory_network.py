@@ -68,6 +68,7 @@ def test_temporal_rows_most_recent_first():
         {"weight_tying": "layerwise"},
         {"weight_tying": "layerwise", "nonlinearity": "relu", "hops": 3},
         {"nonlinearity": "relu", "encoding": "bag_of_words"},
+        {"encoding": "centered_position", "sentence_size": 5},
     ],
     ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()) or "default",
 )
@@ -146,8 +147,13 @@ def test_weight_tying_counts_and_sharing(kwargs, names):
 # --- Padding, attention, truncation ----------------------------------------------
 
 
-def test_padding_words_and_sentences_change_nothing():
-    net = _network()
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"encoding": "centered_position", "sentence_size": 6}],
+    ids=["position", "centered"],
+)
+def test_padding_words_and_sentences_change_nothing(kwargs):
+    net = _network(**kwargs)
     story, question = _inputs()
     logits, attention = _numpy(net([story, question])[0]), _numpy(net([story, question])[1])
     # A padding word in the middle of every sentence and of the question,
@@ -299,13 +305,22 @@ def test_random_noise_shifts_temporal_rows_by_inserted_empty_memories():
         ("weight_tying", "none"), ("encoding", "tfidf"),
         ("temporal_encoding", 1), ("nonlinearity", "tanh"),
         ("linear_start", "yes"), ("random_noise", 1.0), ("random_noise", -0.1),
-        ("return_attention", None), ("seed", 1.5),
+        ("return_attention", None), ("seed", 1.5), ("sentence_size", 0),
     ],
 )
 def test_bad_arguments(name, value):
     kwargs = {"vocab_size": V, "embedding_dim": D, name: value}
     with pytest.raises(ValueError, match=f"argument `{name}`.*got {value!r}"):
         MemoryNetwork(**kwargs)
+
+
+def test_centered_position_needs_a_sentence_size():
+    with pytest.raises(ValueError, match="argument `sentence_size`.*got None"):
+        MemoryNetwork(V, D, encoding="centered_position")
+    net = MemoryNetwork(V, D, encoding="centered_position", sentence_size=7)
+    config = net.get_config()
+    assert (config["encoding"], config["sentence_size"]) == ("centered_position", 7)
+    assert MemoryNetwork.from_config(config).sentence_size == 7
 
 
 def test_random_noise_needs_temporal_encoding():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from testing_utils import to_numpy
 
+from keras_memory.ops import centered_position_encoding
 from keras_memory.ops import position_encoding
 
 
@@ -29,6 +30,32 @@ def test_position_encoding_values():
     assert encoding[0, 0] == pytest.approx(0.5)
     # k = d, j = J: (1 - 1) - 1 (1 - 2) = 1.
     assert encoding[3, 1] == pytest.approx(1.0)
+
+
+def test_centered_position_encoding_is_the_authors_formula():
+    # MemN2N-babi-matlab build_model.m: 1 + 4 (k - (d+1)/2) (j - (J+1)/2) / (d J),
+    # J fixed; here J = 6, d = 3, a sentence of 4 words with a padding word.
+    mask = np.array([[True, True, False, True, True]])
+    encoding = to_numpy(centered_position_encoding(mask, 3, 6))[0]
+    j = np.arange(1, 5)[:, None]
+    k = np.arange(1, 4)[None, :]
+    expected = 1 + 4 * (k - 2) * (j - 3.5) / 18
+    np.testing.assert_allclose(encoding[[0, 1, 3, 4]], expected, atol=1e-6)
+    np.testing.assert_array_equal(encoding[2], 0.0)
+    # By hand: j = 1, k = 1: 1 + 4 (-1)(-2.5) / 18 = 1 + 10/18.
+    assert encoding[0, 0] == pytest.approx(1 + 10 / 18)
+    # The middle dimension k = (d + 1) / 2 is a plain bag of words.
+    np.testing.assert_allclose(encoding[[0, 1, 3, 4], 1], 1.0, atol=1e-6)
+
+
+def test_centered_encoding_of_a_word_does_not_depend_on_the_sentence_length():
+    # "Lily is a swan" and "Lily is white": "Lily" gets the same weights in
+    # both, unlike the printed formula, which divides by each length.
+    short, long = np.array([[True] * 3 + [False]]), np.array([[True] * 4])
+    centered = [to_numpy(centered_position_encoding(m, 4, 12))[0, 0] for m in (short, long)]
+    np.testing.assert_allclose(centered[0], centered[1], atol=1e-7)
+    printed = [to_numpy(position_encoding(m, 4))[0, 0] for m in (short, long)]
+    assert not np.allclose(printed[0], printed[1])
 
 
 def test_padding_only_sentence_is_zero():

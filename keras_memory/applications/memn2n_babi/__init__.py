@@ -39,10 +39,12 @@ from keras_memory.applications.memn2n_babi.evaluation import format_error_table
 from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
 from keras_memory.applications.memn2n_babi.evaluation import task_errors
 from keras_memory.applications.memn2n_babi.model import EMBEDDING_DIM
+from keras_memory.applications.memn2n_babi.model import ENCODING
 from keras_memory.applications.memn2n_babi.model import HOPS
 from keras_memory.applications.memn2n_babi.model import MEMORY_SIZE
 from keras_memory.applications.memn2n_babi.model import PER_TASK_EMBEDDING_DIM
 from keras_memory.applications.memn2n_babi.model import RANDOM_NOISE
+from keras_memory.applications.memn2n_babi.model import SENTENCE_SIZE
 from keras_memory.applications.memn2n_babi.model import MemN2NbAbI
 from keras_memory.applications.memn2n_babi.model import memory_network_layer
 from keras_memory.applications.memn2n_babi.model import model_vocab_size
@@ -69,11 +71,14 @@ from keras_memory.applications.memn2n_babi.training import BUCKET_SENTENCES
 from keras_memory.applications.memn2n_babi.training import CLIPNORM
 from keras_memory.applications.memn2n_babi.training import JOINT_EPOCHS
 from keras_memory.applications.memn2n_babi.training import JOINT_HALVING_EPOCHS
+from keras_memory.applications.memn2n_babi.training import JOINT_LINEAR_START_EPOCHS
 from keras_memory.applications.memn2n_babi.training import LEARNING_RATE
 from keras_memory.applications.memn2n_babi.training import LINEAR_START_LEARNING_RATE
 from keras_memory.applications.memn2n_babi.training import PER_TASK_EPOCHS
 from keras_memory.applications.memn2n_babi.training import PER_TASK_HALVING_EPOCHS
+from keras_memory.applications.memn2n_babi.training import PER_TASK_LINEAR_START_EPOCHS
 from keras_memory.applications.memn2n_babi.training import PaperSchedule
+from keras_memory.applications.memn2n_babi.training import PaperSetup
 from keras_memory.applications.memn2n_babi.training import bucketed_dataset
 from keras_memory.applications.memn2n_babi.training import bucketed_steps
 from keras_memory.applications.memn2n_babi.training import compile_for_babi
@@ -81,6 +86,7 @@ from keras_memory.applications.memn2n_babi.training import memory_network_optimi
 from keras_memory.applications.memn2n_babi.training import paper_learning_rate
 from keras_memory.applications.memn2n_babi.training import paper_setup
 from keras_memory.applications.memn2n_babi.training import train_babi
+from keras_memory.applications.memn2n_babi.training import train_babi_runs
 
 
 def __getattr__(name):
@@ -96,10 +102,12 @@ __all__ = [
     "BUCKET_SENTENCES",
     "CLIPNORM",
     "EMBEDDING_DIM",
+    "ENCODING",
     "FAILED_ERROR",
     "HOPS",
     "JOINT_EPOCHS",
     "JOINT_HALVING_EPOCHS",
+    "JOINT_LINEAR_START_EPOCHS",
     "LEARNING_RATE",
     "LINEAR_START_LEARNING_RATE",
     "MEMORY_SIZE",
@@ -108,12 +116,15 @@ __all__ = [
     "PER_TASK_EMBEDDING_DIM",
     "PER_TASK_EPOCHS",
     "PER_TASK_HALVING_EPOCHS",
+    "PER_TASK_LINEAR_START_EPOCHS",
     "RANDOM_NOISE",
+    "SENTENCE_SIZE",
     "SHIPPED_WEIGHTS",
     "SPLITS",
     "VOCABULARY_FILE",
     "MemN2NbAbI",
     "PaperSchedule",
+    "PaperSetup",
     "babi_models",
     "bucketed_dataset",
     "bucketed_steps",
@@ -141,6 +152,7 @@ __all__ = [
     "task_errors",
     "text_answer_model",
     "train_babi",
+    "train_babi_runs",
     "vocabulary_tokens",
     "write_preset",
 ]

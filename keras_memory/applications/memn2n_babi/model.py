@@ -16,6 +16,10 @@ PER_TASK_EMBEDDING_DIM = 20
 HOPS = 3
 MEMORY_SIZE = babi.DEFAULT_MEMORY_SIZE
 RANDOM_NOISE = 0.1
+# The position encoding of the authors' code (MemN2N-babi-matlab), with its
+# J: the longest bAbI 1k sentence or question (11 words) plus one.
+ENCODING = "centered_position"
+SENTENCE_SIZE = 12
 
 
 def MemN2NbAbI(
@@ -28,11 +32,14 @@ def MemN2NbAbI(
     return_attention=False,
     seed=None,
     name="memn2n_babi",
+    encoding=None,
+    sentence_size=None,
 ):
     """An End-to-End Memory Network for bAbI, optionally with trained weights.
 
     `[story (B, S, W), question (B, W_q)] -> MemoryNetwork -> softmax`:
-    position encoding, temporal encoding, adjacent weight tying, no
+    position encoding (the authors' code's, `"centered_position"`),
+    temporal encoding, adjacent weight tying, no
     nonlinearity, a memory of the `memory_size` most recent sentences, and
     random noise in training (the paper's "PE LS RN"; linear start is a
     training callback, see `train_babi`). Word ids are those of
@@ -67,6 +74,13 @@ def MemN2NbAbI(
             `keras_memory.viz.plot_hops`). Default: `False`.
         seed: Optional integer seed of the random noise. Default: `None`.
         name: Model name. Default: `"memn2n_babi"`.
+        encoding: The `MemoryNetwork` position encoding, `"centered_position"`
+            or `"position"` (the formula printed in the paper). Default:
+            `None`, the one `metadata.json` beside `weights` records
+            (`"position"` when it records none, as weights trained before
+            the option), else `"centered_position"`.
+        sentence_size: Positive integer `J` of `"centered_position"`.
+            Default: `None`, the recorded one, else `12`.
 
     Returns:
         An uncompiled `keras.Model` with inputs `"story"` (int32 `(B, S,
@@ -102,9 +116,14 @@ def MemN2NbAbI(
     else:
         vocab_size = validation.check_positive_int("vocabulary", vocabulary)
     return_attention = validation.check_bool("return_attention", return_attention)
+    recorded = presets.recorded_training(weights_path)
     if embedding_dim is None:
-        recorded = presets.recorded_training(weights_path).get("embedding_dim")
-        embedding_dim = EMBEDDING_DIM if recorded is None else recorded
+        embedding_dim = recorded.get("embedding_dim") or EMBEDDING_DIM
+    if encoding is None:
+        # Weights trained before the option used the printed formula.
+        encoding = recorded.get("encoding", "position") if weights_path else ENCODING
+    if sentence_size is None and encoding == "centered_position":
+        sentence_size = recorded.get("sentence_size") or SENTENCE_SIZE
 
     # === Layers ===
     network = MemoryNetwork(
@@ -113,7 +132,8 @@ def MemN2NbAbI(
         hops=hops,
         memory_size=memory_size,
         weight_tying="adjacent",
-        encoding="position",
+        encoding=encoding,
+        sentence_size=sentence_size,
         temporal_encoding=True,
         random_noise=random_noise,
         return_attention=True,

@@ -192,6 +192,11 @@ def babi_models(weights="babi-en-1k", tasks="all", per_task=True, return_attenti
                 weights=files[task],
                 vocabulary=vocabulary,
                 embedding_dim=rows[str(task)].get("embedding_dim", PER_TASK_EMBEDDING_DIM),
+                # Their own setup, not the joint model's training record
+                # beside them: per-task weights from before the option
+                # used the printed position encoding.
+                encoding=rows[str(task)].get("encoding", "position"),
+                sentence_size=rows[str(task)].get("sentence_size"),
                 return_attention=return_attention,
                 name=f"memn2n_babi_task{task}",
             )

@@ -21,6 +21,7 @@ every quarter of the epochs (60 / 15 joint, 100 / 25 per task), so that is
 the default for any number of epochs.
 """
 
+import collections
 import math
 import time
 
@@ -46,6 +47,10 @@ JOINT_HALVING_EPOCHS = 15
 PER_TASK_EPOCHS = 100
 PER_TASK_HALVING_EPOCHS = 25
 HALVINGS_PER_RUN = 4  # 60 / 15 and 100 / 25: a halving every quarter run
+# The authors' code trains this many linear epochs before the run above
+# (`ls_nepochs` of MemN2N-babi-matlab's config_babi.m, config_babi_joint.m).
+PER_TASK_LINEAR_START_EPOCHS = 20
+JOINT_LINEAR_START_EPOCHS = 30
 
 # Stories are padded to buckets of these many sentences: most bAbI stories
 # are short (a mean of 9 sentences in the 1k files, the longest 50), and a
@@ -66,27 +71,55 @@ def paper_learning_rate(epoch, halving_epochs=JOINT_HALVING_EPOCHS, learning_rat
     return learning_rate * 0.5 ** (epoch // halving_epochs)
 
 
-def paper_setup(tasks, epochs=None, halving_epochs=None, embedding_dim=None):
-    """`(epochs, halving_epochs, embedding_dim)` of the paper's run on `tasks`.
+PaperSetup = collections.namedtuple(
+    "PaperSetup", ["epochs", "halving_epochs", "embedding_dim", "linear_start_epochs"]
+)
 
-    One task: the per-task run, 100 epochs halving every 25, d = 20.
-    Several: the joint run, 60 epochs halving every 15, d = 50. A value
-    given is kept (checked); `halving_epochs` defaults to a quarter of
-    `epochs`, the ratio of both runs.
+
+def paper_setup(
+    tasks, epochs=None, halving_epochs=None, embedding_dim=None, linear_start_epochs=None
+):
+    """The paper's run on `tasks`: a `PaperSetup` of four numbers.
+
+    One task: the per-task run, 100 epochs with the softmax halving every
+    25, d = 20, after 20 linear epochs. Several: the joint run, 60 epochs
+    halving every 15, d = 50, after 30 linear epochs. The linear-start
+    lengths are those of the authors' code (MemN2N-babi-matlab,
+    `config_babi.m` and `config_babi_joint.m`), which trains a fixed number
+    of linear epochs and then the full run, so `epochs` (all of them,
+    linear start included) defaults to 120 and 90.
+
+    A value given is kept (checked). `linear_start_epochs="plateau"` is the
+    rule the paper's text states, linear start until the validation loss
+    stops decreasing: `epochs` then defaults to 100 and 60 in all, and
+    `linear_start_epochs` is returned as `None`. `halving_epochs` defaults
+    to a quarter of the epochs after a fixed linear start (of all the
+    epochs with `"plateau"`), the ratio of both runs.
     """
     one_task = len(babi.check_tasks(tasks)) == 1
+    if linear_start_epochs is None:
+        linear_start_epochs = (
+            PER_TASK_LINEAR_START_EPOCHS if one_task else JOINT_LINEAR_START_EPOCHS
+        )
+    elif linear_start_epochs == "plateau":
+        linear_start_epochs = None
+    else:
+        linear_start_epochs = validation.check_positive_int(
+            "linear_start_epochs", linear_start_epochs
+        )
+    fixed = linear_start_epochs or 0
     if epochs is None:
-        epochs = PER_TASK_EPOCHS if one_task else JOINT_EPOCHS
+        epochs = fixed + (PER_TASK_EPOCHS if one_task else JOINT_EPOCHS)
     epochs = validation.check_positive_int("epochs", epochs)
     if halving_epochs is None:
-        halving_epochs = max(1, epochs // HALVINGS_PER_RUN)
+        halving_epochs = max(1, (epochs - min(fixed, epochs)) // HALVINGS_PER_RUN)
     halving_epochs = validation.check_positive_int("halving_epochs", halving_epochs)
     if embedding_dim is None:
         embedding_dim = (
             model_lib.PER_TASK_EMBEDDING_DIM if one_task else model_lib.EMBEDDING_DIM
         )
     embedding_dim = validation.check_positive_int("embedding_dim", embedding_dim)
-    return epochs, halving_epochs, embedding_dim
+    return PaperSetup(epochs, halving_epochs, embedding_dim, linear_start_epochs)
 
 
 def memory_network_optimizer(learning_rate=LEARNING_RATE, clipnorm=CLIPNORM):
@@ -347,11 +380,15 @@ def train_babi(
     learning_rate=LEARNING_RATE,
     linear_start=True,
     linear_start_learning_rate=LINEAR_START_LEARNING_RATE,
+    linear_start_epochs=None,
     linear_start_max_epochs=None,
     random_noise=model_lib.RANDOM_NOISE,
+    encoding=model_lib.ENCODING,
+    sentence_size=None,
     clipnorm=CLIPNORM,
     validation_fraction=0.1,
     seed=0,
+    split_seed=0,
     jit_compile=True,
     output=None,
     verbose=1,
@@ -364,20 +401,23 @@ def train_babi(
     Reads `qa{N}_*_train.txt` of `tasks` in `directory`, holds out
     `validation_fraction` of every file's stories (`load_babi`), and trains
     with linear start (`keras_memory.callbacks.LinearStart` watching the
-    validation loss) and `PaperSchedule`, SGD with gradients clipped to
-    global norm `clipnorm`, batches of `batch_size` with the cost summed
-    over the batch, and `random_noise` empty memories. The weights of the
+    validation loss, or for a fixed number of epochs) and `PaperSchedule`,
+    SGD with gradients clipped to global norm `clipnorm`, batches of
+    `batch_size` with the cost summed over the batch, and `random_noise`
+    empty memories. The weights of the
     epoch with the best validation accuracy after linear start are kept.
-    With one task the defaults are the paper's per-task run (100 epochs,
-    d = 20), with several its joint run (60 epochs, d = 50).
+    With one task the defaults are the paper's per-task run (20 linear
+    epochs, then 100, d = 20), with several its joint run (30 linear
+    epochs, then 60, d = 50), as the authors' code runs them
+    (`paper_setup`).
 
     Args:
         directory: Folder of bAbI files (`qa1_single-supporting-fact_train.txt`, ...).
         tasks: Task number, list of them, or `"all"` (joint). Default: `"all"`.
         epochs: Positive integer, epochs in all (linear start included).
-            Default: `None`, 60 for several tasks, 100 for one.
+            Default: `None`, 90 for several tasks, 120 for one (`paper_setup`).
         halving_epochs: Positive integer. Default: `None`, a quarter of
-            `epochs` (15 of 60, 25 of 100).
+            the epochs after linear start (15 of 60, 25 of 100).
         embedding_dim: Positive integer `d`. Default: `None`, 50 for
             several tasks, 20 for one.
         hops, memory_size, random_noise: As in `MemN2NbAbI`.
@@ -385,12 +425,25 @@ def train_babi(
         learning_rate: Positive float. Default: `0.01`.
         linear_start: Boolean, start without softmax. Default: `True`.
         linear_start_learning_rate: Positive float. Default: `0.005`.
+        linear_start_epochs: Positive integer, the number of linear epochs,
+            or `"plateau"`: until the validation loss stops decreasing (the
+            paper's text). Default: `None`, the authors' code's 30 for
+            several tasks, 20 for one.
         linear_start_max_epochs: Optional positive integer cap on the linear
-            epochs. Default: `None` (until the validation loss rises).
+            epochs (of either rule). Default: `None`.
+        encoding: The `MemoryNetwork` position encoding. Default:
+            `"centered_position"`, the authors' code's (`MemN2NbAbI`).
+        sentence_size: Positive integer `J` of `"centered_position"`.
+            Default: `None`, the longest sentence or question of the
+            training files plus one, as in the authors' code.
         clipnorm: Positive float. Default: `40.0`.
         validation_fraction: Number in `(0, 1)`. Default: `0.1`.
-        seed: Non-negative integer: the split, the initial weights, the
-            shuffling and the noise. Default: `0`.
+        seed: Non-negative integer: the initial weights, the shuffling
+            and the noise. Default: `0`.
+        split_seed: Non-negative integer, the seed of the held-out split
+            (`load_babi`). Default: `0`, the split that `evaluate_babi(...,
+            "validation")` and `keras-memory evaluate babi --split
+            validation` score; runs of several seeds share it.
         jit_compile: Passed to `compile`. Default: `True`.
         output: Optional path of a `.weights.h5` file: the weights are
             saved there with `vocabulary.json` and `metadata.json` (budget,
@@ -415,17 +468,25 @@ def train_babi(
     Returns:
         A dict with `model` (trained, compiled), `vocabulary`, `data` (the
         `BabiData`), `history` (the `fit` history dict), `validation_errors`
-        (`{task: error %}`), `metadata` (what `output`'s metadata.json holds).
+        (`{task: error %}`), `training_errors` (the same on the training
+        questions), `metadata` (what `output`'s metadata.json holds).
     """
-    epochs, halving_epochs, embedding_dim = paper_setup(
-        tasks, epochs, halving_epochs, embedding_dim
+    epochs, halving_epochs, embedding_dim, linear_start_epochs = paper_setup(
+        tasks, epochs, halving_epochs, embedding_dim, linear_start_epochs
     )
+    if linear_start_max_epochs is not None:
+        linear_start_max_epochs = validation.check_positive_int(
+            "linear_start_max_epochs", linear_start_max_epochs
+        )
+        if linear_start_epochs is not None:
+            linear_start_epochs = min(linear_start_epochs, linear_start_max_epochs)
     batch_size = validation.check_positive_int("batch_size", batch_size)
     linear_start = validation.check_bool("linear_start", linear_start)
     validation.check_number_in(
         "validation_fraction", validation_fraction, 0.0, 1.0, low_open=True, high_open=True
     )
     seed = validation.check_seed(seed)
+    split_seed = validation.check_seed(split_seed)
     if output is not None and not str(output).endswith(".weights.h5"):
         raise validation.invalid_argument("output", "a path ending in .weights.h5", str(output))
     start = time.time()
@@ -435,13 +496,19 @@ def train_babi(
         tasks,
         memory_size=memory_size,
         validation_fraction=validation_fraction,
-        seed=seed,
+        seed=split_seed,
         vocabulary=vocabulary,
     )
+    if sentence_size is None and encoding == "centered_position":
+        # The words of the longest sentence or question, plus the slot of
+        # the authors' time word.
+        sentence_size = max(data.train.story.shape[2], data.train.question.shape[1]) + 1
     model = model_lib.MemN2NbAbI(
         weights=None,
         vocabulary=data.vocabulary,
         embedding_dim=embedding_dim,
+        encoding=encoding,
+        sentence_size=sentence_size,
         hops=hops,
         memory_size=memory_size,
         random_noise=random_noise,
@@ -451,7 +518,12 @@ def train_babi(
     schedule = PaperSchedule(learning_rate, halving_epochs, linear_start_learning_rate)
     linear = None
     if linear_start:
-        linear = LinearStart(max_epochs=linear_start_max_epochs, verbose=verbose)
+        if linear_start_epochs is None:  # "plateau"
+            linear = LinearStart(max_epochs=linear_start_max_epochs, verbose=verbose)
+        else:
+            linear = LinearStart(
+                min_epochs=linear_start_epochs, max_epochs=linear_start_epochs, verbose=verbose
+            )
     # LinearStart first: the epoch's learning rate follows the linear_start
     # value that it set for that epoch.
     fit_callbacks = [linear, schedule] if linear is not None else [schedule]
@@ -469,11 +541,15 @@ def train_babi(
         "learning_rate": learning_rate,
         "linear_start": linear_start,
         "linear_start_learning_rate": linear_start_learning_rate,
+        "linear_start_epochs": linear_start_epochs,
         "linear_start_max_epochs": linear_start_max_epochs,
         "random_noise": random_noise,
+        "encoding": encoding,
+        "sentence_size": sentence_size,
         "clipnorm": clipnorm,
         "validation_fraction": validation_fraction,
         "seed": seed,
+        "split_seed": split_seed,
         "examples": int(data.train.num_examples),
     }
     backup, first_epoch = add_backup(fit_callbacks, backup_dir, run)
@@ -493,6 +569,8 @@ def train_babi(
     # A resumed run's History has its own epochs only; the backup has all.
     history = backup.history if backup is not None else history.history
     errors = task_errors(model, data.validation)
+    # The paper keeps the run of lowest training error (section 4.2).
+    training_errors = task_errors(model, data.train)
     if linear is None:
         linear_epochs = 0
     elif linear.stopped_epoch is None:
@@ -508,7 +586,7 @@ def train_babi(
             "validation_examples": int(data.validation.num_examples),
             "validation": (
                 f"{validation_fraction:.0%} of every file's stories held out "
-                f"(keras_memory.datasets.babi.load_babi, seed {seed})"
+                f"(keras_memory.datasets.babi.load_babi, seed {split_seed})"
             ),
             "epochs": epochs,
             "linear_start_epochs": linear_epochs,
@@ -521,15 +599,20 @@ def train_babi(
             ),
             "random_noise": random_noise,
             "embedding_dim": embedding_dim,
+            "encoding": encoding,
+            "sentence_size": sentence_size,
             "hops": hops,
             "memory_size": memory_size,
             "seed": seed,
+            "split_seed": split_seed,
             "jit_compile": jit_compile,
             "seconds": round(time.time() - start),
             "keras_version": keras.__version__,
             "backend": keras.backend.backend(),
         },
         **_error_record(errors),
+        "training_errors": {str(t): e for t, e in sorted(training_errors.items())},
+        "mean_training_error": summarize_errors(training_errors)["mean_error"],
         "paper": presets.shipped_metadata()["paper"],
     }
     if output is not None:
@@ -540,8 +623,73 @@ def train_babi(
         "data": data,
         "history": history,
         "validation_errors": errors,
+        "training_errors": training_errors,
         "metadata": metadata,
     }
+
+
+def train_babi_runs(directory, runs=10, seed=0, output=None, verbose=1, report=None, **kwargs):
+    """`train_babi` `runs` times from seeds `seed, seed + 1, ...`; the best run.
+
+    The paper's protocol (section 4.2): "training is repeated 10 times with
+    different random initializations, and the one with the lowest training
+    error is picked". The best run is chosen by its mean training error
+    (ties: the earlier seed), never by the validation split, so that the
+    validation errors reported for it are not the best of `runs` draws.
+    Every run holds out the same split (`split_seed`, as in `train_babi`):
+    only the initial weights, the shuffling and the noise differ. Only the chosen run is written to
+    `output`; its metadata gains `"runs"`, every run's seed, mean training
+    and validation errors, failed tasks and seconds, and `"chosen_by"`.
+
+    Args:
+        directory: As in `train_babi`.
+        runs: Positive integer. Default: `10`, the paper's.
+        seed: Non-negative integer, the first run's seed. Default: `0`.
+        output: Optional `.weights.h5` path of the chosen run. Default: `None`.
+        verbose: As in `train_babi`, for every run. Default: `1`.
+        report: Optional callable `report(run_index, result)`, called after
+            every run (the command line prints each run's table with it).
+            Default: `None`.
+        **kwargs: The other `train_babi` arguments, the same for every run.
+
+    Returns:
+        The chosen run's `train_babi` result, with `"runs"` (the list of
+        every run's record, in seed order) and `"chosen_run"` (its index).
+    """
+    runs = validation.check_positive_int("runs", runs)
+    seed = validation.check_seed(seed)
+    if output is not None and not str(output).endswith(".weights.h5"):
+        raise validation.invalid_argument("output", "a path ending in .weights.h5", str(output))
+    if report is not None and not callable(report):
+        raise validation.invalid_argument("report", "a callable or None", report)
+    records, best, best_index = [], None, None
+    for index in range(runs):
+        result = train_babi(directory, seed=seed + index, verbose=verbose, **kwargs)
+        metadata = result["metadata"]
+        records.append({
+            "seed": seed + index,
+            "mean_training_error": metadata["mean_training_error"],
+            "mean_validation_error": metadata["mean_validation_error"],
+            "failed_tasks": metadata["failed_tasks"],
+            "best_epoch": metadata["training"]["best_epoch"],
+            "seconds": metadata["training"]["seconds"],
+        })
+        if report is not None:
+            report(index, result)
+        if best is None or records[-1]["mean_training_error"] < records[best_index][
+            "mean_training_error"
+        ]:
+            best, best_index = result, index
+        else:
+            del result  # one model at a time besides the best
+    best["metadata"]["runs"] = records
+    best["metadata"]["chosen_by"] = (
+        f"the lowest mean training error of {runs} runs (seeds {seed} to "
+        f"{seed + runs - 1}), the paper's rule; the validation split does not choose"
+    )
+    if output is not None:
+        presets.write_preset(output, best["model"], best["vocabulary"], best["metadata"])
+    return {**best, "runs": records, "chosen_run": best_index}
 
 
 def _error_record(errors):
