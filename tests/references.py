@@ -499,7 +499,9 @@ def np_encode(net, story, question, linear=False):
                 p = scores
             else:
                 p = np.exp(scores - scores.max()) if kept else scores
-                p = p / p.sum() if kept else p
+                # The empty slots of the authors' memory: score 0 each.
+                empty = net.memory_size - len(kept) if net.attend_empty_slots else 0
+                p = p / (p.sum() + empty * np.exp(-scores.max())) if kept else p
             o = sum((p_i * c[i] for p_i, i in zip(p, kept)), np.zeros(net.embedding_dim))
             attention[k, kept] = p
             u = (u @ H if H is not None else u) + o

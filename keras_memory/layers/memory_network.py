@@ -7,6 +7,7 @@ from keras_memory import validation
 from keras_memory.layers._utils import random
 from keras_memory.layers._utils.initializers import distinct_initializer
 from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.attention import masked_softmax_with_empty_slots
 from keras_memory.ops.position_encoding import centered_position_encoding
 from keras_memory.ops.position_encoding import position_encoding
 
@@ -137,6 +138,14 @@ class MemoryNetwork(keras.layers.Layer):
             The paper uses `0.1`. Default: `0.0`.
         return_attention: Boolean, also return the attention of every hop.
             Default: `False`.
+        attend_empty_slots: Boolean; the softmax of every hop also runs
+            over the `memory_size - n` slots that a story of `n` kept
+            sentences leaves empty: zero vectors of score 0, which read
+            nothing but take their share of the attention, as in the
+            authors' code, whose memory always has `memory_size` rows. A
+            hop can then attend to nothing, and the attention over the
+            sentences sums to less than 1. Padding still changes nothing
+            (the count is of kept sentences). Default: `False`.
         embeddings_initializer: Initializer of the embeddings and temporal
             matrices. Default: `RandomNormal(stddev=0.1)`.
         kernel_initializer: Initializer of `H` and `W` (layerwise tying).
@@ -191,6 +200,7 @@ class MemoryNetwork(keras.layers.Layer):
         linear_start=False,
         random_noise=0.0,
         return_attention=False,
+        attend_empty_slots=False,
         embeddings_initializer=None,
         kernel_initializer=None,
         seed=None,
@@ -234,6 +244,9 @@ class MemoryNetwork(keras.layers.Layer):
             )
         self.random_noise = random_noise
         self.return_attention = return_attention
+        self.attend_empty_slots = validation.check_bool(
+            "attend_empty_slots", attend_empty_slots
+        )
         self.seed = validation.check_seed(seed, allow_none=True)
         # `None` is the paper's N(0, 0.1^2); tested with `is`, as `0` or `""`
         # must be refused, not replaced by the default.
@@ -488,6 +501,9 @@ class MemoryNetwork(keras.layers.Layer):
         o   = sum_i p_i c_i
         ```
 
+        With `attend_empty_slots` the softmax also counts the empty slots
+        (`keras_memory.ops.masked_softmax_with_empty_slots`).
+
         Args:
             u: The controller state `u^k`, `(batch, d)`.
             memory_in: `m`, `(batch, S, d)`.
@@ -499,7 +515,10 @@ class MemoryNetwork(keras.layers.Layer):
         """
         scores = ops.einsum("bd,bsd->bs", u, memory_in)
         linear = ops.cast(self.linear_start, scores.dtype)
-        softmax = masked_softmax(scores, kept)
+        if self.attend_empty_slots:
+            softmax = masked_softmax_with_empty_slots(scores, kept, self.memory_size)
+        else:
+            softmax = masked_softmax(scores, kept)
         raw = scores * ops.cast(kept, scores.dtype)
         # `where`, not a blend: 0 * inf would be NaN under float16.
         p = ops.where(linear > 0.5, raw, softmax)
@@ -569,6 +588,7 @@ class MemoryNetwork(keras.layers.Layer):
             "linear_start": self.initial_linear_start,
             "random_noise": self.random_noise,
             "return_attention": self.return_attention,
+            "attend_empty_slots": self.attend_empty_slots,
             "embeddings_initializer": keras.initializers.serialize(
                 self.embeddings_initializer
             ),

@@ -13,6 +13,7 @@ from keras_memory.ops.addressing import sharpen
 from keras_memory.ops.addressing import shift
 from keras_memory.ops.addressing import soft_read
 from keras_memory.ops.attention import masked_softmax
+from keras_memory.ops.attention import masked_softmax_with_empty_slots
 from keras_memory.ops.attention_regularizers import attention_entropy
 from keras_memory.ops.attention_regularizers import doubly_stochastic_penalty
 from keras_memory.ops.attention_scores import additive_score
@@ -57,6 +58,7 @@ __all__ = [
     "interpolate",
     "log_probabilities",
     "masked_softmax",
+    "masked_softmax_with_empty_slots",
     "overwrite",
     "position_encoding",
     "centered_position_encoding",

@@ -53,3 +53,51 @@ def masked_softmax(scores, mask=None, axis=-1):
     scores = ops.where(mask, scores, MASKED_SCORE)
     weights = ops.softmax(scores, axis=axis) * ops.cast(mask, "float32")
     return ops.cast(weights, dtype)
+
+
+def masked_softmax_with_empty_slots(scores, mask, slots, axis=-1):
+    """`masked_softmax` over `slots` positions of which `scores` fill some.
+
+    ```
+    p_i = exp(s_i) / (sum_{j kept} exp(s_j) + (slots - n) exp(0))
+    ```
+
+    for the `n` kept positions; masked positions get exactly 0. The
+    `slots - n` positions not given are empty memory slots: zero vectors,
+    so their score is 0 and they read nothing, but they take their share of
+    the attention. That is the softmax of the MemN2N authors' code
+    (MemN2N-babi-matlab), whose memory always has `slots` rows, the rows
+    after a story's last sentence holding the nil word: the empty slots let
+    a hop attend to nothing, and the weights of the real positions sum to
+    less than 1. Computed in float32 (as `masked_softmax`); a row with no
+    kept position is all zeros, with finite gradients.
+
+    Args:
+        scores: Float tensor `(..., S)`.
+        mask: Boolean tensor of the shape of `scores`, `True` where kept;
+            at most `slots` kept positions in a row.
+        slots: Positive integer, the number of memory slots.
+        axis: The axis of the positions. Default: `-1`.
+
+    Returns:
+        A tensor of the dtype and shape of `scores`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> scores = np.log(np.array([[2.0, 1.0, 1.0]], "float32"))
+    >>> mask = np.array([[True, True, False]])
+    >>> weights = masked_softmax_with_empty_slots(scores, mask, 4)
+    >>> [round(float(w), 3) for w in np.asarray(weights)[0]]  # 2 empty slots
+    [0.4, 0.2, 0.0]
+    """
+    dtype = scores.dtype
+    scores = ops.cast(scores, "float32")
+    kept = ops.cast(mask, "float32")
+    scores = ops.where(mask, scores, MASKED_SCORE)
+    # Shifted by the largest score, the empty slots' 0 included: no overflow.
+    top = ops.maximum(ops.max(scores, axis=axis, keepdims=True), 0.0)
+    exponentials = ops.exp(scores - top) * kept
+    empty = slots - ops.sum(kept, axis=axis, keepdims=True)
+    total = ops.sum(exponentials, axis=axis, keepdims=True) + empty * ops.exp(-top)
+    return ops.cast(exponentials / total, dtype)

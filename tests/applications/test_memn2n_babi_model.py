@@ -26,6 +26,7 @@ def test_architecture_is_the_papers():
         50, "adjacent", "centered_position"
     )
     assert network.sentence_size == memn2n_babi.SENTENCE_SIZE == 12
+    assert network.attend_empty_slots  # the authors' memory of 50 rows
     assert network.temporal_encoding and network.nonlinearity is None
     assert network.random_noise == pytest.approx(0.1)
     story, question, _ = babi.vectorize(_generated()[:4], vocabulary)
@@ -42,15 +43,18 @@ def test_the_encoding_follows_the_weights_metadata(tmp_path):
         tmp_path / "old" / "w.weights.h5", model, {"<pad>": 0, "<unk>": 1, **{
             f"w{i}": i for i in range(2, 12)}}, {"training": {"embedding_dim": 4}},
     )
-    old = MemN2NbAbI(weights=tmp_path / "old" / "w.weights.h5")
-    assert memn2n_babi.memory_network_layer(old).encoding == "position"
+    old = memn2n_babi.memory_network_layer(MemN2NbAbI(weights=tmp_path / "old" / "w.weights.h5"))
+    assert (old.encoding, old.attend_empty_slots) == ("position", False)
     memn2n_babi.write_preset(
         tmp_path / "new" / "w.weights.h5", model, {"<pad>": 0, "<unk>": 1, **{
             f"w{i}": i for i in range(2, 12)}},
-        {"training": {"embedding_dim": 4, "encoding": "centered_position", "sentence_size": 9}},
+        {"training": {"embedding_dim": 4, "encoding": "centered_position", "sentence_size": 9,
+                      "attend_empty_slots": True}},
     )
     new = memn2n_babi.memory_network_layer(MemN2NbAbI(weights=tmp_path / "new" / "w.weights.h5"))
-    assert (new.encoding, new.sentence_size) == ("centered_position", 9)
+    assert (new.encoding, new.sentence_size, new.attend_empty_slots) == (
+        "centered_position", 9, True
+    )
 
 
 def test_return_attention_shares_the_weights():

@@ -84,6 +84,7 @@ def test_train_babi_writes_weights_vocabulary_and_metadata(tmp_path):
     assert metadata["training"]["encoding"] == "centered_position"
     longest = max(result["data"].train.story.shape[2], result["data"].train.question.shape[1])
     assert metadata["training"]["sentence_size"] == longest + 1
+    assert metadata["training"]["attend_empty_slots"] is True
     assert set(metadata["training_errors"]) == {"1"}
     assert metadata["validation_errors"] == {"1": result["validation_errors"][1]}
     vocabulary = memn2n_babi.load_vocabulary(output)

@@ -69,6 +69,7 @@ def test_temporal_rows_most_recent_first():
         {"weight_tying": "layerwise", "nonlinearity": "relu", "hops": 3},
         {"nonlinearity": "relu", "encoding": "bag_of_words"},
         {"encoding": "centered_position", "sentence_size": 5},
+        {"attend_empty_slots": True, "memory_size": 7},
     ],
     ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()) or "default",
 )
@@ -149,8 +150,12 @@ def test_weight_tying_counts_and_sharing(kwargs, names):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"encoding": "centered_position", "sentence_size": 6}],
-    ids=["position", "centered"],
+    [
+        {},
+        {"encoding": "centered_position", "sentence_size": 6},
+        {"attend_empty_slots": True, "memory_size": 9},
+    ],
+    ids=["position", "centered", "empty-slots"],
 )
 def test_padding_words_and_sentences_change_nothing(kwargs):
     net = _network(**kwargs)
@@ -306,6 +311,7 @@ def test_random_noise_shifts_temporal_rows_by_inserted_empty_memories():
         ("temporal_encoding", 1), ("nonlinearity", "tanh"),
         ("linear_start", "yes"), ("random_noise", 1.0), ("random_noise", -0.1),
         ("return_attention", None), ("seed", 1.5), ("sentence_size", 0),
+        ("attend_empty_slots", "yes"),
     ],
 )
 def test_bad_arguments(name, value):
@@ -321,6 +327,33 @@ def test_centered_position_needs_a_sentence_size():
     config = net.get_config()
     assert (config["encoding"], config["sentence_size"]) == ("centered_position", 7)
     assert MemoryNetwork.from_config(config).sentence_size == 7
+
+
+def test_empty_slots_take_attention_but_read_nothing():
+    # One hop, bag of words, no temporal rows: 2 sentences in 5 slots. The
+    # 3 empty slots score 0 and share the softmax with the sentences.
+    E0 = np.array([[0, 0], [1, 0], [0, 1]], "float32")
+    E1 = np.array([[0, 0], [2, 0], [0, 3]], "float32")
+    net = MemoryNetwork(
+        3, 2, hops=1, memory_size=5, encoding="bag_of_words", temporal_encoding=False,
+        attend_empty_slots=True, return_attention=True,
+    )
+    story = np.array([[[1, 0], [2, 0]]], "int32")
+    question = np.array([[1, 0]], "int32")
+    net.build([story.shape, question.shape])
+    net.embeddings[0].assign(E0)
+    net.embeddings[1].assign(E1)
+    logits, attention = net([story, question])
+    # u = (1, 0); scores (1, 0); p = (e, 1) / (e + 1 + 3).
+    p = np.array([np.e, 1.0]) / (np.e + 4)
+    np.testing.assert_allclose(_numpy(attention)[0, 0], p, atol=1e-6)
+    u2 = np.array([1 + 2 * p[0], 3 * p[1]])
+    np.testing.assert_allclose(_numpy(logits)[0], [0.0, 2 * u2[0], 3 * u2[1]], atol=1e-5)
+    # An empty story: every slot is empty, nothing is read, no NaN.
+    logits, attention = net([np.zeros_like(story), question])
+    np.testing.assert_array_equal(_numpy(attention), 0.0)
+    np.testing.assert_allclose(_numpy(logits)[0], [0.0, 2.0, 0.0], atol=1e-6)
+    assert MemoryNetwork.from_config(net.get_config()).attend_empty_slots is True
 
 
 def test_random_noise_needs_temporal_encoding():

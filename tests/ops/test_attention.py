@@ -9,6 +9,7 @@ from testing_utils import to_numpy
 
 import keras_memory.ops.attention
 from keras_memory.ops import masked_softmax
+from keras_memory.ops import masked_softmax_with_empty_slots
 from keras_memory.ops.attention import MASKED_SCORE
 
 
@@ -109,3 +110,49 @@ def test_docstring_example_runs():
     result = doctest.testmod(keras_memory.ops.attention)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# --- masked_softmax_with_empty_slots ------------------------------------------------
+
+
+def test_empty_slots_are_zero_scores_in_the_softmax():
+    # The authors' memory: a row of 6 slots, the kept scores first, then
+    # zero-score slots; the weights of the given positions equal that
+    # softmax's, and the empty slots' share is 1 minus their sum.
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(4, 5)).astype("float32") * 3
+    mask = rng.random((4, 5)) < 0.6
+    mask[0] = False  # no kept position at all
+    got = to_numpy(masked_softmax_with_empty_slots(scores, mask, 6))
+    for row in range(4):
+        kept = mask[row]
+        padded = np.concatenate([scores[row][kept], np.zeros(6 - kept.sum())])
+        expected = np.exp(padded - padded.max()) / np.exp(padded - padded.max()).sum()
+        np.testing.assert_allclose(got[row][kept], expected[: kept.sum()], atol=1e-6)
+        np.testing.assert_array_equal(got[row][~kept], 0.0)
+    np.testing.assert_array_equal(got[0], 0.0)
+    # With every slot given and kept it is the plain masked softmax.
+    full = np.ones((4, 5), bool)
+    np.testing.assert_allclose(
+        to_numpy(masked_softmax_with_empty_slots(scores, full, 5)),
+        to_numpy(masked_softmax(scores, full)), atol=1e-6,
+    )
+
+
+def test_empty_slots_large_scores_float16_and_gradients():
+    # Scores far above 0 neither overflow nor lose the empty slots' share.
+    scores = tf.Variable([[80.0, 79.0, 0.0], [-50.0, 2.0, 1.0]])
+    mask = tf.constant([[True, True, False], [True, False, False]])
+    with tf.GradientTape() as tape:
+        weights = masked_softmax_with_empty_slots(scores, mask, 4)
+        loss = tf.reduce_sum(weights * tf.constant([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]))
+    values = to_numpy(weights)
+    np.testing.assert_allclose(values[0, :2], [1 / (1 + np.e**-1), 1 / (1 + np.e)], atol=1e-5)
+    assert 0.0 < values[1, 0] < 1e-20 or values[1, 0] == 0.0  # e^-50 / 3
+    gradient = to_numpy(tape.gradient(loss, scores))
+    assert np.isfinite(gradient).all()
+    np.testing.assert_array_equal(gradient[:, 2], 0.0)
+    half = masked_softmax_with_empty_slots(np.log(np.array([[2.0, 1.0]], "float16")),
+                                           np.array([[True, True]]), 3)
+    assert half.dtype == "float16"
+    np.testing.assert_allclose(to_numpy(half).astype("float32"), [[0.5, 0.25]], atol=1e-3)

@@ -38,6 +38,7 @@ from keras_memory.applications.memn2n_babi.evaluation import find_task_files
 from keras_memory.applications.memn2n_babi.evaluation import format_error_table
 from keras_memory.applications.memn2n_babi.evaluation import summarize_errors
 from keras_memory.applications.memn2n_babi.evaluation import task_errors
+from keras_memory.applications.memn2n_babi.model import ATTEND_EMPTY_SLOTS
 from keras_memory.applications.memn2n_babi.model import EMBEDDING_DIM
 from keras_memory.applications.memn2n_babi.model import ENCODING
 from keras_memory.applications.memn2n_babi.model import HOPS
@@ -101,6 +102,7 @@ __all__ = [
     "BATCH_SIZE",
     "BUCKET_SENTENCES",
     "CLIPNORM",
+    "ATTEND_EMPTY_SLOTS",
     "EMBEDDING_DIM",
     "ENCODING",
     "FAILED_ERROR",

@@ -20,6 +20,9 @@ RANDOM_NOISE = 0.1
 # J: the longest bAbI 1k sentence or question (11 words) plus one.
 ENCODING = "centered_position"
 SENTENCE_SIZE = 12
+# The authors' memory always has memory_size rows: the empty ones take part
+# in every hop's softmax (MemoryNetwork(attend_empty_slots=True)).
+ATTEND_EMPTY_SLOTS = True
 
 
 def MemN2NbAbI(
@@ -34,11 +37,13 @@ def MemN2NbAbI(
     name="memn2n_babi",
     encoding=None,
     sentence_size=None,
+    attend_empty_slots=None,
 ):
     """An End-to-End Memory Network for bAbI, optionally with trained weights.
 
     `[story (B, S, W), question (B, W_q)] -> MemoryNetwork -> softmax`:
     position encoding (the authors' code's, `"centered_position"`),
+    the empty memory slots in the softmax (the authors' code's too),
     temporal encoding, adjacent weight tying, no
     nonlinearity, a memory of the `memory_size` most recent sentences, and
     random noise in training (the paper's "PE LS RN"; linear start is a
@@ -81,6 +86,10 @@ def MemN2NbAbI(
             the option), else `"centered_position"`.
         sentence_size: Positive integer `J` of `"centered_position"`.
             Default: `None`, the recorded one, else `12`.
+        attend_empty_slots: Boolean, as in `MemoryNetwork`: the empty
+            memory slots take part in the softmax, as in the authors' code.
+            Default: `None`, the recorded value (`False` when none is
+            recorded), else `True`.
 
     Returns:
         An uncompiled `keras.Model` with inputs `"story"` (int32 `(B, S,
@@ -124,6 +133,10 @@ def MemN2NbAbI(
         encoding = recorded.get("encoding", "position") if weights_path else ENCODING
     if sentence_size is None and encoding == "centered_position":
         sentence_size = recorded.get("sentence_size") or SENTENCE_SIZE
+    if attend_empty_slots is None:
+        attend_empty_slots = (
+            recorded.get("attend_empty_slots", False) if weights_path else ATTEND_EMPTY_SLOTS
+        )
 
     # === Layers ===
     network = MemoryNetwork(
@@ -134,6 +147,7 @@ def MemN2NbAbI(
         weight_tying="adjacent",
         encoding=encoding,
         sentence_size=sentence_size,
+        attend_empty_slots=attend_empty_slots,
         temporal_encoding=True,
         random_noise=random_noise,
         return_attention=True,
