@@ -90,6 +90,11 @@ LSTM_UNITS = 256
 LSTM_COPY_LEARNING_RATE = 3e-5
 LSTM_RECALL_LEARNING_RATE = 1e-4
 NTM_RECALL_LEARNING_RATE = 1e-4
+# The paper's feed-forward NTM for associative recall (Graves et al. 2014,
+# table 2): a controller of 256 units, 4 heads (read and write), N x M =
+# 128 x 20, RMSProp at 1e-4.
+RECALL_CONTROLLER_UNITS = 256
+RECALL_HEADS = 4
 RECALL_TEST_ITEMS = (2, 3, 4, 5, 6, 12)
 COPY_TRAINING_LENGTH = 20  # the paper's copy training range is 1 to 20
 
@@ -215,6 +220,13 @@ def parse_args(argv=None):
                        help="training budget in sequences of 2-6 items")
     group.add_argument("--recall-test-items", type=int_list,
                        default=list(RECALL_TEST_ITEMS))
+    group.add_argument(
+        "--recall-controller", choices=("feedforward", "lstm"), default="feedforward",
+        help="the NTM's controller: the paper's recall setup (feed-forward, 256 units, "
+        "4 read and 4 write heads) or the copy setup's LSTM of 100 units, 1 head each",
+    )
+    group.add_argument("--recall-ntm-only", action="store_true",
+                       help="train the NTM only (no LSTM baseline)")
     group = parser.add_argument_group("throughput (whole copy runs)")
     group.add_argument("--throughput-sequences", type=positive_int, default=30_000,
                        help="sequences of each batch-32 run")
@@ -669,15 +681,41 @@ def recall_errors(model, items_list, args):
     return errors
 
 
+def recall_ntm_model(args):
+    """The recall NTM: the paper's feed-forward setup, or the copy setup's."""
+    channels = algorithmic.ASSOCIATIVE_RECALL_NUM_BITS
+    if args.recall_controller == "lstm":
+        return ntm_model(channels + 2, channels, args)
+    small = bool(args.small_units)
+    sequence = keras.Input((None, channels + 2), name="sequence")
+    features = NTM(
+        controller="feedforward",
+        units=args.small_units or RECALL_CONTROLLER_UNITS,
+        memory_size=args.memory_size if small else 128,
+        memory_width=4 if small else ntm_copy.MEMORY_WIDTH,
+        read_heads=1 if small else RECALL_HEADS,
+        write_heads=1 if small else RECALL_HEADS,
+        return_sequences=True,
+        name="ntm",
+    )(sequence)
+    bits = keras.layers.Dense(channels, activation="sigmoid", name="bits")(features)
+    return keras.Model(sequence, bits, name="ntm_recall")
+
+
 def recall(args, trained):
     channels = algorithmic.ASSOCIATIVE_RECALL_NUM_BITS
     steps = max(1, args.recall_sequences // args.batch_size)
-    models = [
-        ("NTM", ntm_model(channels + 2, channels, args), NTM_RECALL_LEARNING_RATE),
-        (f"LSTM {LSTM_LAYERS}x{args.lstm_units}",
-         lstm_baseline(channels + 2, channels, args.lstm_units),
-         LSTM_RECALL_LEARNING_RATE),
-    ]
+    ntm_name = (
+        "NTM, LSTM controller" if args.recall_controller == "lstm"
+        else "NTM, feed-forward controller"
+    )
+    models = [(ntm_name, recall_ntm_model(args), NTM_RECALL_LEARNING_RATE)]
+    if not args.recall_ntm_only:
+        models.append(
+            (f"LSTM {LSTM_LAYERS}x{args.lstm_units}",
+             lstm_baseline(channels + 2, channels, args.lstm_units),
+             LSTM_RECALL_LEARNING_RATE)
+        )
     columns = {}
     for name, model, learning_rate in models:
         keras.utils.set_random_seed(args.seed)

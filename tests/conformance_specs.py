@@ -310,6 +310,9 @@ SPECS = (
             encoding="bag_of_words",
             nonlinearity="relu",
             random_noise=0.3,
+            # The authors' memory: empty slots in the softmax (mixed
+            # precision, XLA and JAX parity of its float32 softmax).
+            attend_empty_slots=True,
             seed=1,
             **kwargs,
         ),

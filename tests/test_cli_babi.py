@@ -1,11 +1,13 @@
 """`keras-memory train babi` and `keras-memory evaluate babi`."""
 
 import json
+import pathlib
 
 import pytest
 
 from keras_memory import cli
 from keras_memory.applications import memn2n_babi
+from keras_memory.datasets import babi
 from keras_memory.datasets import write_babi_files
 
 
@@ -150,23 +152,45 @@ def test_evaluate_shipped_weights_on_generated_stories(babi_dir, capsys):
     assert result["tasks"]["1"]["failed"] is False
 
 
-def test_evaluate_shipped_uses_per_task_weights_and_joint_only_does_not(babi_dir, capsys):
+REAL_BABI = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "babi" / "en-train"
+
+
+@pytest.fixture
+def joint_and_per_task_dir(tmp_path):
+    """Task 1 generated and the real file of the first shipped per-task task."""
     per_task = memn2n_babi.per_task_weights()
-    assert 15 in per_task and 1 not in per_task  # task 15: 2% per task, 44% joint
+    assert per_task and 1 not in per_task
+    task = min(per_task)
+    real = sorted(REAL_BABI.glob(f"qa{task}_*_train.txt"))
+    if not real:
+        pytest.skip(f"the real bAbI files are not in {REAL_BABI}")
+    write_babi_files(tmp_path, tasks=(1,), splits=("train",), num_stories=20)
+    (tmp_path / real[0].name).symlink_to(real[0])
+    return tmp_path, task
+
+
+def test_evaluate_shipped_uses_per_task_weights_and_joint_only_does_not(
+    joint_and_per_task_dir, capsys
+):
+    directory, task = joint_and_per_task_dir
+    name = f"{task}: {babi.TASK_NAMES[task]}"
+    base = ["evaluate", "babi", "--data", str(directory), "--split", "validation"]
     capsys.readouterr()
-    assert cli.main(["evaluate", "babi", "--data", str(babi_dir)]) == 0
+    assert cli.main(base) == 0
     lines = capsys.readouterr().out.splitlines()
-    # Only the tasks in --data (1 and 15) are named.
-    assert "per-task weights on tasks 15, joint elsewhere" in lines[0]
+    # Only the tasks in --data (1 and the per-task one) are named.
+    assert f"per-task weights on tasks {task}, joint elsewhere" in lines[0]
     assert _cells(lines[1]) == [
         "Task", "MemN2N error (%)", "Failed", "Model", "Paper, PE LS RN joint (%)"
     ]
     assert _cells(lines[3])[0] == "1: single-supporting-fact" and _cells(lines[3])[3] == "joint"
-    assert _cells(lines[4])[0] == "15: basic-deduction" and _cells(lines[4])[3] == "per-task"
+    assert _cells(lines[4])[0] == name and _cells(lines[4])[3] == "per-task"
     assert _cells(lines[5])[0] == "Mean error (%)"
     combined = [float(_cells(line)[1]) for line in lines[3:5]]
+    rows = memn2n_babi.shipped_metadata()["per_task"]["tasks"]
+    assert combined[1] == rows[str(task)]["per_task_error"]
 
-    assert cli.main(["evaluate", "babi", "--data", str(babi_dir), "--joint-only"]) == 0
+    assert cli.main([*base, "--joint-only"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "joint only" in lines[0]
     assert _cells(lines[1])[3] == "Model"
@@ -174,15 +198,15 @@ def test_evaluate_shipped_uses_per_task_weights_and_joint_only_does_not(babi_dir
     assert "per-task" not in "".join(lines)
     joint = [float(_cells(line)[1]) for line in lines[3:5]]
     assert combined[0] == joint[0]  # task 1: the same joint model
+    assert joint[1] == rows[str(task)]["joint_error"]
 
     # The JSON schema does not change: per-task or joint, errors only.
     for flags in ([], ["--joint-only"]):
-        command = ["evaluate", "babi", "--data", str(babi_dir), "--format", "json", *flags]
-        assert cli.main(command) == 0
+        assert cli.main([*base, "--format", "json", *flags]) == 0
         result = json.loads(capsys.readouterr().out)
         assert set(result) == {"tasks", "mean_error", "failed_tasks"}
         assert all(set(row) == {"error", "failed"} for row in result["tasks"].values())
-        errors = [result["tasks"][t]["error"] for t in ("1", "15")]
+        errors = [result["tasks"][t]["error"] for t in ("1", str(task))]
         assert errors == (combined if not flags else joint)
 
 

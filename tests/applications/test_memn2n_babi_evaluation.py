@@ -28,15 +28,16 @@ def test_evaluate_babi_with_a_model_per_task(shipped, tmp_path):
         memn2n_babi.evaluate_babi({1: model}, tmp_path, "train", vocabulary)
 
 
-def test_per_task_weights_beat_the_joint_model_on_their_validation_split(shipped, real_babi):
+def test_per_task_weights_reach_their_recorded_errors(shipped, real_babi):
     _, vocabulary = shipped
     rows = memn2n_babi.shipped_metadata()["per_task"]["tasks"]
     per_task = sorted(memn2n_babi.per_task_weights())
     models = memn2n_babi.babi_models(tasks=per_task)
     errors = memn2n_babi.evaluate_babi(models, real_babi, "validation", vocabulary, tasks=per_task)
     for task in per_task:
-        assert errors[task] == pytest.approx(rows[str(task)]["per_task_error"], abs=0.01)
-        assert errors[task] < rows[str(task)]["joint_error"]
+        row = rows[str(task)]
+        assert errors[task] == pytest.approx(row["per_task_error"], abs=0.01)
+        assert row["per_task_training_error"] < row["joint_training_error"]
 
 
 def test_evaluate_babi_per_task_and_errors(shipped, tmp_path):
@@ -118,5 +119,7 @@ def test_benchmark_prints_the_table_next_to_the_papers():
     assert _cells(lines[2])[0] == "1: single-supporting-fact"
     assert _cells(lines[2])[3] == "joint"
     assert _cells(lines[3])[0] == "15: basic-deduction"
-    assert _cells(lines[3])[3] == "per-task"  # the shipped per-task model answers task 15
+    # Task 15: the joint model fits its training questions perfectly, so no
+    # per-task model was trained for it.
+    assert _cells(lines[3])[3] == "joint"
     assert _cells(lines[-1])[0] == "Failed tasks (error > 5%)"

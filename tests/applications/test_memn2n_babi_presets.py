@@ -27,9 +27,14 @@ def test_per_task_metadata_is_consistent():
     combined = {}
     for task, row in rows.items():
         assert row["joint_error"] == metadata["validation_errors"][task]
+        assert row["joint_training_error"] == metadata["training_errors"][task]
         assert row["used"] in ("per-task", "joint")
-        better = row["per_task_error"] is not None and row["per_task_error"] < row["joint_error"]
-        # Shipped and used exactly where the per-task model beat the joint one.
+        # Shipped and used exactly where the per-task model fits the
+        # training questions better: the validation split does not choose.
+        better = (
+            row["per_task_training_error"] is not None
+            and row["per_task_training_error"] < row["joint_training_error"]
+        )
         assert (row["used"] == "per-task") == better
         if row["used"] == "per-task":
             assert row["weights"] == f"task{task}.weights.h5"
@@ -38,7 +43,7 @@ def test_per_task_metadata_is_consistent():
             assert row["embedding_dim"] == memn2n_babi.PER_TASK_EMBEDDING_DIM
         else:
             assert "weights" not in row
-        if row["joint_error"] == 0.0:  # nothing to improve: not trained
+        if row["joint_training_error"] == 0.0:  # nothing to improve: not trained
             assert row["used"] == "joint"
         answered = row["per_task_error"] if row["used"] == "per-task" else row["joint_error"]
         combined[int(task)] = answered
@@ -52,7 +57,6 @@ def test_per_task_metadata_is_consistent():
     assert metadata["combined"]["validation_errors"] == {str(t): e for t, e in combined.items()}
     assert metadata["combined"]["mean_validation_error"] == summary["mean_error"]
     assert metadata["combined"]["failed_tasks"] == summary["failed_tasks"]
-    assert summary["mean_error"] < metadata["mean_validation_error"]
 
 
 def test_babi_models_use_per_task_weights_where_shipped(shipped):

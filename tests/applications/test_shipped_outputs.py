@@ -1,7 +1,8 @@
 """The shipped weights give the outputs recorded before the applications moved.
 
 Values recorded on 2026-12-01 from the single-module applications
-(`memn2n_babi.py`, `ntm_copy.py`), on fixed seeded inputs: a restructure
+(`memn2n_babi.py`, `ntm_copy.py`; the MemN2N ones recorded again on
+2026-12-04 with the retrained bAbI weights), on fixed seeded inputs: a restructure
 that changes how the weights load, or what the models compute, fails here.
 """
 
@@ -58,36 +59,16 @@ NTM_COPY_MEAN = 0.4474271237850189
 # {model: (top-3 answer ids per example, their probabilities)}; "joint" is
 # MemN2NbAbI(weights="babi-en-1k"), the numbers the per-task models.
 JOINT = (
-    [[54, 18, 11], [105, 130, 148]],
-    [0.4813404679298401, 0.06314725428819656, 0.04738535359501839,
-     0.7093526124954224, 0.08078232407569885, 0.050058718770742416],
+    [[17, 54, 18], [105, 172, 104]],
+    [0.7671911120414734, 0.07034564763307571, 0.04464695602655411,
+     0.07921094447374344, 0.03729509189724922, 0.02702808566391468],
 )
 MEMN2N_TOP3 = {
     "joint": JOINT,
-    2: (
-        [[71, 86, 17], [17, 18, 60]],
-        [0.1863655000925064, 0.16916872560977936, 0.1533288061618805,
-         0.5411789417266846, 0.10859683156013489, 0.10110944509506226],
-    ),
-    14: (
-        [[86, 142, 22], [116, 34, 130]],
-        [0.010272687301039696, 0.007487901486456394, 0.007485090289264917,
-         0.102304607629776, 0.06449329853057861, 0.04615305736660957],
-    ),
-    15: (
-        [[132, 168, 29], [29, 132, 100]],
-        [0.016817694529891014, 0.009865762665867805, 0.009148908779025078,
-         0.7422492504119873, 0.23497016727924347, 0.010547908022999763],
-    ),
-    16: (
-        [[86, 127, 113], [78, 83, 60]],
-        [0.007314065471291542, 0.0071747396141290665, 0.007066603749990463,
-         0.008176472969353199, 0.007960198447108269, 0.00776097783818841],
-    ),
-    19: (
-        [[44, 157, 104], [127, 103, 155]],
-        [0.00992964394390583, 0.008948856964707375, 0.008659321814775467,
-         0.028822889551520348, 0.02383808232843876, 0.021953929215669632],
+    8: (
+        [[54, 11, 56], [66, 14, 54]],
+        [0.15438427031040192, 0.02968706749379635, 0.016514118760824203,
+         0.010406965389847755, 0.009657165966928005, 0.009299471974372864],
     ),
 }
 
@@ -130,7 +111,7 @@ def test_every_shipped_babi_model_gives_the_recorded_outputs():
     assert sorted(models) == list(range(1, 21))
     joint = models[1]
     per_task = sorted(task for task, model in models.items() if model is not joint)
-    assert per_task == [2, 14, 15, 16, 19]
+    assert per_task == [8]
     for task, model in models.items():
         expected = MEMN2N_TOP3[task if task in per_task else "joint"]
         ids, probabilities = _top3(to_numpy(model([story, question])))

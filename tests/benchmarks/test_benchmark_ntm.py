@@ -84,7 +84,8 @@ def test_scaling_table(quick_tables):
 def test_recall_table(quick_tables):
     header, rows = quick_tables["recall"]
     assert header == [
-        "items", "in training range", "NTM bit errors", "LSTM 3x16 bit errors",
+        "items", "in training range", "NTM, feed-forward controller bit errors",
+        "LSTM 3x16 bit errors",
     ]
     assert [row[0] for row in rows] == ["2", "3", "2-6 mean"]
     for row in rows:

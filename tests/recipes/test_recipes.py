@@ -26,7 +26,7 @@ def test_every_task_is_a_recipe():
     assert [r.has_demo for r in recipes.values()] == [True, True, False, False, False, False]
     assert recipes["captioning"].options == ("examples", "no_jit")
     assert recipes["glimpse"].options == ("data", "setup", "no_jit")
-    assert recipes["babi"].options == ("data", "task", "no_jit")
+    assert recipes["babi"].options == ("data", "task", "no_jit", "runs")
     assert recipes["ntm-copy"].options == ("no_jit",)
     assert recipes["babi"].run_evaluate is not None
     with pytest.raises(ValueError, match="argument `name`.*'babi'"):

@@ -30,7 +30,7 @@ def MemN2NbAbI(
     vocabulary=None,
     embedding_dim=None,
     hops=HOPS,
-    memory_size=MEMORY_SIZE,
+    memory_size=None,
     random_noise=RANDOM_NOISE,
     return_attention=False,
     seed=None,
@@ -71,7 +71,8 @@ def MemN2NbAbI(
             it), else `50`.
         hops: Positive integer `K`. Default: `3`.
         memory_size: Positive integer, the most recent sentences kept.
-            Default: `50`.
+            Default: `None`, the one `metadata.json` beside `weights`
+            records, else `50`.
         random_noise: Float in `[0, 1)`, the probability of an empty memory
             after each sentence in training. Default: `0.1`.
         return_attention: Boolean; also output `"attention"`, `(B, hops,
@@ -133,6 +134,8 @@ def MemN2NbAbI(
         encoding = recorded.get("encoding", "position") if weights_path else ENCODING
     if sentence_size is None and encoding == "centered_position":
         sentence_size = recorded.get("sentence_size") or SENTENCE_SIZE
+    if memory_size is None:
+        memory_size = recorded.get("memory_size") or MEMORY_SIZE
     if attend_empty_slots is None:
         attend_empty_slots = (
             recorded.get("attend_empty_slots", False) if weights_path else ATTEND_EMPTY_SLOTS

@@ -198,6 +198,7 @@ def babi_models(weights="babi-en-1k", tasks="all", per_task=True, return_attenti
                 encoding=rows[str(task)].get("encoding", "position"),
                 sentence_size=rows[str(task)].get("sentence_size"),
                 attend_empty_slots=rows[str(task)].get("attend_empty_slots", False),
+                memory_size=rows[str(task)].get("memory_size"),
                 return_attention=return_attention,
                 name=f"memn2n_babi_task{task}",
             )

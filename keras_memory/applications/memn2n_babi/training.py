@@ -386,7 +386,7 @@ def train_babi(
     halving_epochs=None,
     embedding_dim=None,
     hops=model_lib.HOPS,
-    memory_size=model_lib.MEMORY_SIZE,
+    memory_size=None,
     batch_size=BATCH_SIZE,
     learning_rate=LEARNING_RATE,
     linear_start=True,
@@ -432,7 +432,12 @@ def train_babi(
             the epochs after linear start (15 of 60, 25 of 100).
         embedding_dim: Positive integer `d`. Default: `None`, 50 for
             several tasks, 20 for one.
-        hops, memory_size, random_noise: As in `MemN2NbAbI`.
+        hops, random_noise: As in `MemN2NbAbI`.
+        memory_size: Positive integer, the sentences kept (and the rows of
+            the memory). Default: `None`, the authors' code's
+            `min(50, longest story)` of the training files: 50 jointly,
+            fewer for a task of short stories (9 for task 16), so that
+            the empty slots of `attend_empty_slots` are those of the code.
         batch_size: Positive integer. Default: `32`.
         learning_rate: Positive float. Default: `0.01`.
         linear_start: Boolean, start without softmax. Default: `True`.
@@ -509,11 +514,14 @@ def train_babi(
     data = babi.load_babi(
         directory,
         tasks,
-        memory_size=memory_size,
+        memory_size=memory_size or model_lib.MEMORY_SIZE,
         validation_fraction=validation_fraction,
         seed=split_seed,
         vocabulary=vocabulary,
     )
+    if memory_size is None:  # the stories' rows: min(50, the longest story)
+        memory_size = int(data.train.story.shape[1])
+    memory_size = validation.check_positive_int("memory_size", memory_size)
     if sentence_size is None and encoding == "centered_position":
         # The words of the longest sentence or question, plus the slot of
         # the authors' time word.
