@@ -166,6 +166,7 @@ BOOLEAN_ARGUMENTS = {
     "return_log_probs", "return_gates", "skip_inference_computation",
     "return_attention", "normalize", "scale", "temporal_encoding", "linear_start",
     "context_gate", "policy_gradient_to_core", "return_ponder", "return_nodes",
+    "attend_empty_slots",
 }
 COUNT_ARGUMENTS = {
     "units", "num_modules", "output_module_units", "memory_size", "memory_width",
@@ -200,7 +201,8 @@ STRATEGIES_BY_NAME = {
     "writes": choices_and_junk("overwrite", "residual", "erase_add"),
     "memory_init": choices_and_junk("constant", "learned", "random"),
     "weight_tying": choices_and_junk("adjacent", "layerwise"),
-    "encoding": choices_and_junk("bag_of_words", "position"),
+    "encoding": choices_and_junk("bag_of_words", "position", "centered_position"),
+    "sentence_size": st.one_of(st.none(), COUNTS),
     "nonlinearity": choices_and_junk(None, "relu"),
     "response_cell": choices_and_junk("gru", "lstm"),
     "score": choices_and_junk("additive", "dot", "general", "concat"),
@@ -339,9 +341,16 @@ def is_nonfinite_number(value):
     )
 
 
+# Booleans whose `None` means "as the weights' metadata records"
+# (`MemN2NbAbI`); the layers themselves refuse `None`.
+NONE_READS_THE_METADATA = {"attend_empty_slots"}
+
+
 def assert_value_is_meaningful(name, value):
     """What an accepted value must be, whatever the layer."""
     assert not is_nonfinite_number(value), f"`{name}` accepted {value!r}"
+    if value is None and name in NONE_READS_THE_METADATA:
+        return
     if name in BOOLEAN_ARGUMENTS:
         assert isinstance(value, (bool, np.bool_)), f"`{name}` accepted {value!r}"
     else:
@@ -407,6 +416,9 @@ APPLICATION_ARGUMENTS = {
         "return_attention": BOOLEANS,
         "seed": SEEDS,
         "name": st.one_of(st.sampled_from(["m", "memn2n"]), ANYTHING),
+        "encoding": choices_and_junk(None, "position", "centered_position"),
+        "sentence_size": st.one_of(st.none(), COUNTS),
+        "attend_empty_slots": st.one_of(st.none(), BOOLEANS),
     },
     "NTMCopy": {
         "weights": st.one_of(st.sampled_from([None, "copy", "no-such-preset"]), ANYTHING),
