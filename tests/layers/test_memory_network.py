@@ -84,13 +84,16 @@ def test_forward_matches_numpy_reference(kwargs):
     np.testing.assert_allclose(_numpy(logits), expected_logits, atol=1e-5)
 
 
-def test_one_hop_by_hand():
-    # B = A^1 = E0, C^1 = W^T = E1; bag of words, no temporal encoding.
+@pytest.mark.parametrize("empty_slots", [0, 3], ids=["no-empty-slots", "3-empty-slots"])
+def test_one_hop_by_hand(empty_slots):
+    # B = A^1 = E0, C^1 = W^T = E1; bag of words, no temporal encoding. With
+    # attend_empty_slots, 2 sentences in 2 + 3 slots: the 3 empty slots
+    # score 0 and share the softmax with the sentences, reading nothing.
     E0 = np.array([[9, 9], [1, 0], [0, 1]], "float32")  # row 0 (padding) unused
     E1 = np.array([[9, 9], [2, 0], [0, 3]], "float32")
     net = MemoryNetwork(
-        3, 2, hops=1, encoding="bag_of_words", temporal_encoding=False,
-        return_attention=True,
+        3, 2, hops=1, memory_size=2 + empty_slots, encoding="bag_of_words",
+        temporal_encoding=False, attend_empty_slots=empty_slots > 0, return_attention=True,
     )
     story = np.array([[[1, 0], [2, 0]]], "int32")
     question = np.array([[1, 0]], "int32")
@@ -98,14 +101,20 @@ def test_one_hop_by_hand():
     net.embeddings[0].assign(E0)
     net.embeddings[1].assign(E1)
     logits, attention = net([story, question])
-    # u = (1, 0); scores u.m = (1, 0); p = (e, 1) / (e + 1).
-    p = np.array([np.e, 1.0]) / (np.e + 1)
+    # u = (1, 0); scores u.m = (1, 0); p = (e, 1) / (e + 1 + empty slots).
+    p = np.array([np.e, 1.0]) / (np.e + 1 + empty_slots)
     np.testing.assert_allclose(_numpy(attention)[0, 0], p, atol=1e-6)
     # o = p_1 (2, 0) + p_2 (0, 3); u^2 = u + o; logits = u^2 C^T.
     u2 = np.array([1 + 2 * p[0], 3 * p[1]])
     np.testing.assert_allclose(
         _numpy(logits)[0], [9 * u2.sum(), 2 * u2[0], 3 * u2[1]], atol=1e-5
     )
+    if empty_slots:
+        # An empty story: every slot is empty, nothing is read, no NaN.
+        logits, attention = net([np.zeros_like(story), question])
+        np.testing.assert_array_equal(_numpy(attention), 0.0)
+        np.testing.assert_allclose(_numpy(logits)[0], [9.0, 2.0, 0.0], atol=1e-6)
+        assert MemoryNetwork.from_config(net.get_config()).attend_empty_slots is True
 
 
 @pytest.mark.parametrize(
@@ -327,33 +336,6 @@ def test_centered_position_needs_a_sentence_size():
     config = net.get_config()
     assert (config["encoding"], config["sentence_size"]) == ("centered_position", 7)
     assert MemoryNetwork.from_config(config).sentence_size == 7
-
-
-def test_empty_slots_take_attention_but_read_nothing():
-    # One hop, bag of words, no temporal rows: 2 sentences in 5 slots. The
-    # 3 empty slots score 0 and share the softmax with the sentences.
-    E0 = np.array([[0, 0], [1, 0], [0, 1]], "float32")
-    E1 = np.array([[0, 0], [2, 0], [0, 3]], "float32")
-    net = MemoryNetwork(
-        3, 2, hops=1, memory_size=5, encoding="bag_of_words", temporal_encoding=False,
-        attend_empty_slots=True, return_attention=True,
-    )
-    story = np.array([[[1, 0], [2, 0]]], "int32")
-    question = np.array([[1, 0]], "int32")
-    net.build([story.shape, question.shape])
-    net.embeddings[0].assign(E0)
-    net.embeddings[1].assign(E1)
-    logits, attention = net([story, question])
-    # u = (1, 0); scores (1, 0); p = (e, 1) / (e + 1 + 3).
-    p = np.array([np.e, 1.0]) / (np.e + 4)
-    np.testing.assert_allclose(_numpy(attention)[0, 0], p, atol=1e-6)
-    u2 = np.array([1 + 2 * p[0], 3 * p[1]])
-    np.testing.assert_allclose(_numpy(logits)[0], [0.0, 2 * u2[0], 3 * u2[1]], atol=1e-5)
-    # An empty story: every slot is empty, nothing is read, no NaN.
-    logits, attention = net([np.zeros_like(story), question])
-    np.testing.assert_array_equal(_numpy(attention), 0.0)
-    np.testing.assert_allclose(_numpy(logits)[0], [0.0, 2.0, 0.0], atol=1e-6)
-    assert MemoryNetwork.from_config(net.get_config()).attend_empty_slots is True
 
 
 def test_random_noise_needs_temporal_encoding():

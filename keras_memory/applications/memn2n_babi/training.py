@@ -709,8 +709,6 @@ def train_babi_runs(directory, runs=10, seed=0, output=None, verbose=1, report=N
             "mean_training_error"
         ]:
             best, best_index = result, index
-        else:
-            del result  # one model at a time besides the best
     best["metadata"]["runs"] = records
     best["metadata"]["chosen_by"] = (
         f"the lowest mean training error of {runs} runs (seeds {seed} to "
